@@ -1,0 +1,28 @@
+"""Backpropagation: the reference every other rule is measured against.
+
+It needs all three things the course calls implausible for a brain: feedback
+that carries the forward weights transposed (weight transport), signed and
+unbounded error signals, and a backward pass that leaves the forward activity
+untouched. It removes none of them; it is here to be the yardstick.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lenetlab.rules.base import LearningRule, register
+
+
+@register("backprop")
+class Backprop(LearningRule):
+    """The true gradient of the cross-entropy loss, computed by autograd."""
+
+    def compute_gradients(
+        self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = model(images)
+        loss = F.cross_entropy(logits, labels)
+        loss.backward()
+        return loss.detach(), logits.detach()

@@ -1,0 +1,76 @@
+"""The interface every learning rule implements, and the registry that names them.
+
+A learning rule decides how the error on a batch turns into a change of the
+network's weights. The training loop is the same for every rule: it asks the
+rule to fill each trained parameter's ``.grad`` for a batch, then lets the
+optimiser step. Backprop fills ``.grad`` with the true gradient; the other
+rules fill it with something a brain could plausibly compute instead.
+
+A rule may hold state of its own (fixed random feedback weights, say). That
+state is created from the run's seed in :meth:`LearningRule.setup` and saved
+with every checkpoint through :meth:`state_dict`, so a resumed run continues
+with the same feedback it started with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import torch
+from torch import nn
+
+from lenetlab.errors import ConfigError
+
+
+class LearningRule:
+    """Base class: a rule computes weight updates for one batch."""
+
+    name: str = ""
+
+    def setup(self, model: nn.Module, generator: torch.Generator) -> None:
+        """Create any state the rule needs for ``model``, drawing randomness from ``generator``."""
+
+    def trainable_parameters(self, model: nn.Module) -> Iterable[nn.Parameter]:
+        """The parameters the optimiser should update; all of them unless a rule freezes some."""
+        return model.parameters()
+
+    def compute_gradients(
+        self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fill ``.grad`` of the trainable parameters for this batch.
+
+        Returns the batch's mean cross-entropy loss (detached) and its logits
+        (detached), which the loop uses for its progress figures.
+        """
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Tensors the rule needs to continue exactly after a resume."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
+
+RULES: dict[str, Callable[[], LearningRule]] = {}
+
+
+def register(name: str) -> Callable[[type[LearningRule]], type[LearningRule]]:
+    """Class decorator that makes a rule available under ``name``."""
+
+    def add(cls: type[LearningRule]) -> type[LearningRule]:
+        cls.name = name
+        RULES[name] = cls
+        return cls
+
+    return add
+
+
+def get_rule(name: str) -> LearningRule:
+    """A fresh instance of the rule called ``name``; unknown names list the known ones."""
+    try:
+        factory = RULES[name]
+    except KeyError:
+        known = ", ".join(sorted(RULES))
+        raise ConfigError(f"unknown learning rule {name!r}; known rules: {known}") from None
+    return factory()
