@@ -1,0 +1,53 @@
+"""The ``lenetlab`` command: one sub-command per job, each in its own module.
+
+Library code raises :class:`~lenetlab.errors.LenetlabError` with a one-line
+message for anything a user can fix; this is the one place that turns such an
+error into that line on stderr and a non-zero exit status, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from lenetlab import __version__
+from lenetlab.cli import data_cmd, evaluate_cmd, train_cmd
+from lenetlab.errors import LenetlabError
+
+COMMANDS = [data_cmd, train_cmd, evaluate_cmd]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lenetlab",
+        description="LeNet-5 on real handwriting, and learning rules a brain might use.",
+    )
+    parser.add_argument("--version", action="version", version=f"lenetlab {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="lenetlab: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return args.run(args) or 0
+    except LenetlabError as exc:
+        print(f"lenetlab: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("lenetlab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""``lenetlab train``: train a LeNet-5 and write checkpoints and metrics to a run folder."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from lenetlab.cli.options import add_data_options
+from lenetlab.training.config import TrainConfig
+from lenetlab.training.loop import Reporter, train
+
+log = logging.getLogger("lenetlab")
+DEFAULTS = TrainConfig()
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("train", help="train LeNet-5 and save checkpoints")
+    add_data_options(parser)
+    parser.add_argument("--arch", default=DEFAULTS.arch, help="lenet5 or lenet5-1998 (default: %(default)s)")
+    parser.add_argument("--rule", default=DEFAULTS.rule, help="learning rule (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs, help="default: %(default)s")
+    parser.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size, help="default: %(default)s")
+    parser.add_argument("--lr", type=float, default=DEFAULTS.lr, help="peak learning rate (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=DEFAULTS.seed, help="default: %(default)s")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="train on the first N training examples only (quick runs)"
+    )
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: PyTorch's)")
+    parser.add_argument(
+        "--out", default=None, help="run folder (default: runs/DATASET-ARCH-RULE-seedS)"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the run in --out from its last checkpoint"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+class ProgressBar(Reporter):
+    """A tqdm bar per epoch with the running loss and accuracy, and one log line per epoch."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: tqdm | None = None
+
+    def epoch_started(self, epoch: int, epochs: int, steps: int) -> None:
+        self.loss, self.correct, self.count = 0.0, 0, 0
+        self.bar = tqdm(
+            total=steps, desc=f"epoch {epoch}/{epochs}", leave=False, disable=not self.enabled
+        )
+
+    def step_done(self, loss: float, correct: int, count: int) -> None:
+        self.loss += loss * count
+        self.correct += correct
+        self.count += count
+        self.bar.update()
+        if self.bar.n % 20 == 0:
+            self.bar.set_postfix(loss=f"{self.loss / self.count:.3f}", acc=f"{self.correct / self.count:.4f}")
+
+    def epoch_done(self, metrics: dict[str, Any], model) -> None:
+        self.bar.close()
+        log.info(
+            "epoch %d: train loss %.4f acc %.4f | val loss %.4f acc %.4f | %.1f s",
+            metrics["epoch"],
+            metrics["train_loss"],
+            metrics["train_accuracy"],
+            metrics["val_loss"],
+            metrics["val_accuracy"],
+            metrics["seconds"],
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    config = TrainConfig(
+        dataset=args.dataset,
+        arch=args.arch,
+        rule=args.rule,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        limit=args.limit,
+        data_dir=args.data_dir,
+        download=args.download,
+        threads=args.threads,
+    )
+    out = Path(args.out or f"runs/{config.dataset}-{config.arch}-{config.rule}-seed{config.seed}")
+
+    result = train(config, out, resume=args.resume, reporter=ProgressBar(not args.no_progress))
+
+    if result.best is None:
+        log.info("run %s was already complete", out)
+    else:
+        log.info(
+            "best epoch %d: validation accuracy %.4f; checkpoints in %s",
+            result.best["epoch"],
+            result.best["val_accuracy"],
+            out,
+        )
+    print(out)
+    return 0

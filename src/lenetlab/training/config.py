@@ -1,0 +1,58 @@
+"""Settings of a training run, as one typed dataclass.
+
+The defaults are the recipe the accuracy benchmark measures: with no options
+at all, ``lenetlab train`` reproduces the README's figures. Every resolved
+setting is saved with each checkpoint, so a run can be read back and repeated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from lenetlab.errors import ConfigError
+
+
+@dataclass
+class TrainConfig:
+    dataset: str = "mnist"  # data set name: mnist or fashion-mnist
+    arch: str = "lenet5"  # network: lenet5 (the course's) or lenet5-1998 (tanh, avg pooling)
+    rule: str = "backprop"  # learning rule that turns errors into weight changes
+    epochs: int = 15  # passes over the training split
+    batch_size: int = 128  # examples per weight update
+    lr: float = 3e-3  # peak learning rate of the one-cycle schedule
+    weight_decay: float = 5e-4  # decoupled weight decay (AdamW)
+    label_smoothing: float = 0.0  # share of the target spread over the other classes
+    warmup_fraction: float = 0.2  # share of the steps spent raising the learning rate
+    seed: int = 0  # seeds initialisation, shuffling and dropout
+    val_size: int = 5000  # training examples held out, from the end, to choose the model
+    limit: int | None = None  # use only the first N training examples (quick runs)
+    data_dir: str | None = None  # where to look for the data first
+    download: bool = True  # fetch the data from the public mirrors if not found locally
+    threads: int | None = None  # CPU threads for PyTorch; None keeps its default
+
+    def __post_init__(self) -> None:
+        positive = {"epochs": self.epochs, "batch_size": self.batch_size}
+        for name, value in positive.items():
+            if value < 1:
+                raise ConfigError(f"{name} must be at least 1, got {value}")
+        if not self.lr > 0:
+            raise ConfigError(f"lr must be positive, got {self.lr}")
+        if not 0 <= self.label_smoothing < 1:
+            raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        if not 0 <= self.warmup_fraction < 1:
+            raise ConfigError(f"warmup_fraction must be in [0, 1), got {self.warmup_fraction}")
+        if self.limit is not None and self.limit <= self.val_size:
+            raise ConfigError(
+                f"limit ({self.limit}) must exceed val_size ({self.val_size}) "
+                "so that some examples are left to train on"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """Rebuild settings saved by :meth:`to_dict`, ignoring fields this version lacks."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
