@@ -1,0 +1,29 @@
+"""Shared test set-up: where the real data sets live on development machines and CI.
+
+Tests read real MNIST. They find it through ``$LENETLAB_DATA`` or, failing
+that, in ``shared/datasets`` beside the repository, as laid out for CI.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_datasets() -> Path | None:
+    for candidate in (os.environ.get("LENETLAB_DATA"), REPO.parent / "shared" / "datasets"):
+        if candidate and (Path(candidate) / "mnist").is_dir():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    found = shared_datasets()
+    if found is None:
+        pytest.skip("real MNIST not found: set LENETLAB_DATA to a folder holding mnist/")
+    return found
