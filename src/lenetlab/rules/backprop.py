@@ -9,7 +9,6 @@ untouched. It removes none of them; it is here to be the yardstick.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from lenetlab.rules.base import LearningRule, register
@@ -23,6 +22,6 @@ class Backprop(LearningRule):
         self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         logits = model(images)
-        loss = F.cross_entropy(logits, labels)
+        loss = self.loss(logits, labels)
         loss.backward()
         return loss.detach(), logits.detach()

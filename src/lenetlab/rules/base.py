@@ -10,6 +10,9 @@ A rule may hold state of its own (fixed random feedback weights, say). That
 state is created from the run's seed in :meth:`LearningRule.setup` and saved
 with every checkpoint through :meth:`state_dict`, so a resumed run continues
 with the same feedback it started with.
+
+Each rule carries its own recipe, ``default_lr`` and ``default_epochs``, which
+``lenetlab train`` and ``lenetlab compare`` use unless told otherwise.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from lenetlab.errors import ConfigError
@@ -26,6 +30,13 @@ class LearningRule:
     """Base class: a rule computes weight updates for one batch."""
 
     name: str = ""
+    label_smoothing: float = 0.0  # set by the training loop from its settings, before setup
+    default_lr: float = 3e-3  # peak learning rate of the rule's recipe
+    default_epochs: int = 15  # epochs of the rule's recipe
+
+    def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The supervised objective: cross-entropy, with the run's label smoothing."""
+        return F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
 
     def setup(self, model: nn.Module, generator: torch.Generator) -> None:
         """Create any state the rule needs for ``model``, drawing randomness from ``generator``."""
@@ -43,6 +54,11 @@ class LearningRule:
         (detached), which the loop uses for its progress figures.
         """
         raise NotImplementedError
+
+    def alignment_pairs(self, model: nn.Module) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """(forward weight, feedback weight) of each layer whose error travels by feedback
+        weights of the forward weights' shape; empty for rules without such weights."""
+        return {}
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         """Tensors the rule needs to continue exactly after a resume."""

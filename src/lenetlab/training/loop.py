@@ -50,7 +50,24 @@ class Reporter:
 
     def step_done(self, loss: float, correct: int, count: int) -> None: ...
 
+    def update_ready(self, step: int, model: nn.Module, rule: Any, batch: Batch) -> None:
+        """Called after the rule has filled ``.grad`` and before the optimiser steps.
+
+        ``step`` counts from 0 over the whole run. An observer (``lenetlab
+        compare``) may read the gradients and replay the batch; it must leave
+        ``.grad``, the weights and the random state as it found them.
+        """
+
     def epoch_done(self, metrics: dict[str, Any], model: nn.Module) -> None: ...
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One training batch, with the random state its forward pass started from."""
+
+    images: torch.Tensor  # N x 1 x 28 x 28, normalised
+    labels: torch.Tensor  # N
+    rng_state: torch.Tensor  # torch.get_rng_state() before the rule's pass: its dropout mask
 
 
 @dataclass
@@ -134,6 +151,7 @@ def train(
     torch.manual_seed(config.seed)
     model = LeNet5(config.arch)
     rule = get_rule(config.rule)
+    rule.label_smoothing = config.label_smoothing
     rule.setup(model, torch.Generator().manual_seed(config.seed + 1))
     parameters = [p for p in rule.trainable_parameters(model) if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
@@ -185,6 +203,7 @@ def train(
                 group["lr"] = lr
 
             optimizer.zero_grad(set_to_none=True)
+            rng_state = torch.get_rng_state()
             loss, logits = rule.compute_gradients(model, images, labels)
             loss_value = float(loss)
             if not math.isfinite(loss_value) or loss_value > DIVERGED_LOSS:
@@ -193,6 +212,7 @@ def train(
                     f"(loss {loss_value:.3g}); the last good checkpoint in {run_dir} is kept; "
                     "try a lower --lr"
                 )
+            reporter.update_ready(global_step, model, rule, Batch(images, labels, rng_state))
             optimizer.step()
 
             batch_correct = int((logits.argmax(1) == labels).sum())
