@@ -211,7 +211,9 @@ def main() -> None:
         f"| seconds to {TARGET:.1%} test accuracy, median: lenetlab / tutorial | "
         f"{statistics.median(reached) if reached else float('nan'):.1f} / "
         f"{statistics.median(reached_tutorial) if reached_tutorial else float('nan'):.1f} "
-        f"({ttt:.2f}x) |" if ttt else f"| seconds to {TARGET:.1%} | not reached by both |",
+        f"({ttt:.2f}x) |"
+        if ttt
+        else f"| seconds to {TARGET:.1%} | not reached by both |",
         f"| runs reaching {TARGET:.1%}: lenetlab / tutorial | {len(reached)}/{len(ours)} / "
         f"{len(reached_tutorial)}/{len(tutorial)} |",
         f"| final test accuracy of the tutorial loop, mean | "

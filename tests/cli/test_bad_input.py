@@ -59,9 +59,7 @@ def data_copy(datasets_dir, tmp_path) -> Path:
 
 def check_damaged(lenetlab, isolated_env, data_copy, name, *fragments):
     before = digest_tree(data_copy)
-    done = lenetlab(
-        "data", "--data-dir", data_copy.parent, "--no-download", env=isolated_env
-    )
+    done = lenetlab("data", "--data-dir", data_copy.parent, "--no-download", env=isolated_env)
     assert_one_line_error(done, name, *fragments)
     assert digest_tree(data_copy) == before
 

@@ -36,7 +36,6 @@ def run(args: argparse.Namespace) -> int:
     for role, path in summary["files"].items():
         print(f"  {role:13} {path}")
     print(
-        f"  examples: train {summary['train']}, validation {summary['val']}, "
-        f"test {summary['test']}"
+        f"  examples: train {summary['train']}, validation {summary['val']}, test {summary['test']}"
     )
     return 0

@@ -30,14 +30,18 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(model, inputs, splits.test.labels)
 
     if args.json:
-        print(json.dumps({"checkpoint": str(args.checkpoint), "dataset": dataset, **result.to_dict()}))
+        print(
+            json.dumps({"checkpoint": str(args.checkpoint), "dataset": dataset, **result.to_dict()})
+        )
         return 0
 
     print(f"{dataset} test set, {result.count} examples: accuracy {result.accuracy:.2%}")
     print()
     print("class  precision  recall  support")
     for row in result.per_class:
-        print(f"{row['class']:>5}  {row['precision']:>9.4f}  {row['recall']:>6.4f}  {row['support']:>7}")
+        print(
+            f"{row['class']:>5}  {row['precision']:>9.4f}  {row['recall']:>6.4f}  {row['support']:>7}"
+        )
     print()
     print("confusion matrix (rows: true class, columns: predicted)")
     print("      " + "".join(f"{c:>6}" for c in range(len(result.confusion))))

@@ -10,6 +10,8 @@ from typing import Any
 from tqdm import tqdm
 
 from lenetlab.cli.options import add_data_options
+from lenetlab.models import ARCHITECTURES
+from lenetlab.rules import RULES, get_rule
 from lenetlab.training.config import TrainConfig
 from lenetlab.training.loop import Reporter, train
 
@@ -20,16 +22,35 @@ DEFAULTS = TrainConfig()
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="train LeNet-5 and save checkpoints")
     add_data_options(parser)
-    parser.add_argument("--arch", default=DEFAULTS.arch, help="lenet5 or lenet5-1998 (default: %(default)s)")
-    parser.add_argument("--rule", default=DEFAULTS.rule, help="learning rule (default: %(default)s)")
-    parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs, help="default: %(default)s")
-    parser.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size, help="default: %(default)s")
-    parser.add_argument("--lr", type=float, default=DEFAULTS.lr, help="peak learning rate (default: %(default)s)")
+    parser.add_argument(
+        "--arch",
+        default=DEFAULTS.arch,
+        help=f"{', '.join(ARCHITECTURES)} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rule",
+        default=DEFAULTS.rule,
+        help=f"learning rule: {', '.join(sorted(RULES))} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="default: the rule's recipe (backprop: 15)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=DEFAULTS.batch_size, help="default: %(default)s"
+    )
+    parser.add_argument(
+        "--lr", type=float, default=None, help="peak learning rate (default: the rule's recipe)"
+    )
     parser.add_argument("--seed", type=int, default=DEFAULTS.seed, help="default: %(default)s")
     parser.add_argument(
-        "--limit", type=int, default=None, help="train on the first N training examples only (quick runs)"
+        "--limit",
+        type=int,
+        default=None,
+        help="train on the first N training examples only (quick runs)",
     )
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: PyTorch's)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="CPU threads (default: PyTorch's)"
+    )
     parser.add_argument(
         "--out", default=None, help="run folder (default: runs/DATASET-ARCH-RULE-seedS)"
     )
@@ -59,7 +80,9 @@ class ProgressBar(Reporter):
         self.count += count
         self.bar.update()
         if self.bar.n % 20 == 0:
-            self.bar.set_postfix(loss=f"{self.loss / self.count:.3f}", acc=f"{self.correct / self.count:.4f}")
+            self.bar.set_postfix(
+                loss=f"{self.loss / self.count:.3f}", acc=f"{self.correct / self.count:.4f}"
+            )
 
     def epoch_done(self, metrics: dict[str, Any], model) -> None:
         self.bar.close()
@@ -75,13 +98,14 @@ class ProgressBar(Reporter):
 
 
 def run(args: argparse.Namespace) -> int:
+    recipe = get_rule(args.rule)  # its default_lr and default_epochs fill what is not given
     config = TrainConfig(
         dataset=args.dataset,
         arch=args.arch,
         rule=args.rule,
-        epochs=args.epochs,
+        epochs=args.epochs or recipe.default_epochs,
         batch_size=args.batch_size,
-        lr=args.lr,
+        lr=args.lr or recipe.default_lr,
         seed=args.seed,
         limit=args.limit,
         data_dir=args.data_dir,
@@ -92,9 +116,9 @@ def run(args: argparse.Namespace) -> int:
 
     result = train(config, out, resume=args.resume, reporter=ProgressBar(not args.no_progress))
 
-    if result.best is None:
-        log.info("run %s was already complete", out)
-    else:
+    if result.epochs_run == 0:
+        log.info("run %s had already finished all %d epochs", out, len(result.history))
+    if result.best is not None:
         log.info(
             "best epoch %d: validation accuracy %.4f; checkpoints in %s",
             result.best["epoch"],

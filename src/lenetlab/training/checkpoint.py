@@ -75,7 +75,11 @@ def atomic_write_text(path: Path, text: str) -> None:
 def save_checkpoint(path: Path, ckpt: Checkpoint) -> None:
     """Save weights, training state and metadata as one file, plus a readable JSON beside it."""
     tensors: dict[str, torch.Tensor] = {}
-    for prefix, part in (("model.", ckpt.model), ("optimizer.", ckpt.optimizer), ("rule.", ckpt.rule)):
+    for prefix, part in (
+        ("model.", ckpt.model),
+        ("optimizer.", ckpt.optimizer),
+        ("rule.", ckpt.rule),
+    ):
         for name, tensor in part.items():
             tensors[prefix + name] = tensor.detach().contiguous().cpu()
     if ckpt.rng is not None:
@@ -125,7 +129,9 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     try:
         meta = json.loads(header["lenetlab"])
     except (KeyError, json.JSONDecodeError):
-        raise CheckpointError(f"{path}: a safetensors file, but without lenetlab's metadata") from None
+        raise CheckpointError(
+            f"{path}: a safetensors file, but without lenetlab's metadata"
+        ) from None
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: metadata format is {meta.get('format')!r}, not {FORMAT!r}")
     if meta.get("format_version", 0) > FORMAT_VERSION:
