@@ -53,6 +53,14 @@ ARCHITECTURES: dict[str, Architecture] = {
             0.0,
             description="LeCun et al. 1998 sizes with tanh and average pooling",
         ),
+        Architecture(
+            "lenet5-wide",
+            "relu",
+            "max",
+            0.5,
+            widths=(32, 64, 120, 84),
+            description="lenet5 with 32 and 64 convolution channels, the width Hebbian rules need",
+        ),
     )
 }
 

@@ -1,0 +1,54 @@
+"""Feedback alignment (Lillicrap et al. 2016): errors travel back through fixed random weights.
+
+Every layer above conv1 gets a feedback weight B of its forward weight's shape,
+drawn once at random and never changed; the error reaching a layer's input is
+the output error times B instead of times W^T, in the convolutions too (the
+transposed convolution with B). The forward weights then learn to align with
+B, which is why the error becomes useful; ``lenetlab compare`` plots that angle.
+
+Removes: weight transport (the feedback never reads the forward weights).
+Remains: the error signals are still signed and unbounded, and they still have
+to travel down a separate pathway without disturbing the forward activity.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from lenetlab.rules.base import register
+from lenetlab.rules.feedback import FeedbackRule
+from lenetlab.rules.layers import LAYERS, layer_call
+
+
+@register("feedback-alignment")
+class FeedbackAlignment(FeedbackRule):
+    """Fixed random feedback weights in place of the transposed forward weights."""
+
+    default_lr = 3e-3
+
+    def __init__(self) -> None:
+        self.feedback: dict[str, torch.Tensor] = {}
+
+    def setup(self, model, generator):
+        # B is drawn like PyTorch draws W: uniform in +-1/sqrt(fan-in)
+        for name in LAYERS[1:]:
+            shape = layer_call(model, name).weight.shape
+            fan_in = math.prod(shape[1:])
+            bound = 1 / math.sqrt(fan_in)
+            uniform = torch.rand(shape, generator=generator)
+            self.feedback[name] = (2 * uniform - 1) * bound
+
+    def feedback_weights(self, model):
+        return self.feedback
+
+    def state_dict(self):
+        return {f"feedback.{name}": weight for name, weight in self.feedback.items()}
+
+    def load_state_dict(self, state):
+        self.feedback = {
+            key.removeprefix("feedback."): tensor.clone()
+            for key, tensor in state.items()
+            if key.startswith("feedback.")
+        }

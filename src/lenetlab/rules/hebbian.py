@@ -1,0 +1,83 @@
+"""Competitive Hebbian learning of the convolutional features, with a supervised linear read-out.
+
+The plain Hebbian rule, dw_ij = eps * x_i * y_j (input activity times output
+activity), is local and needs no error at all, but alone it is unstable and
+learns nothing useful: the weights grow without bound (a unit that responds
+strongly strengthens the very synapses that made it respond), and every unit
+drifts to the same dominant pattern. Two additions make it work, following
+SoftHebb (Journé et al. 2022):
+
+- competition: at every position the units of a layer share one unit of
+  output through a softmax over channels, y = softmax(u / temperature) with u
+  = w . x, a soft winner-take-all, so each unit specialises on the patches it
+  wins;
+- normalisation: an Oja-like decay, dw_k = eps * y_k * (x - u_k * w_k), which
+  keeps each unit's weight vector near unit length without any division.
+
+Each convolution (conv1, then conv2 on conv1's pooled output) learns this way
+on every batch, summed over positions and averaged over them; its bias stays
+at zero. The labels reach only the linear read-out on the pooled conv2
+features (see :mod:`lenetlab.rules.readout`), whose own gradient is local.
+
+Removes: weight transport, signed error signals and a separate error pathway
+for the features (they learn from their own activity alone). Remains: the
+read-out still learns from a signed output error; and the features are only as
+good as unsupervised competition makes them, which is why the random-features
+control is measured beside this rule.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from lenetlab.rules.base import register
+from lenetlab.rules.layers import LayerCall, conv_features, plain_layer
+from lenetlab.rules.readout import LinearReadout
+
+HEBBIAN_LAYERS = ("conv1", "conv2")
+
+
+def softhebb_update(
+    x: torch.Tensor, weight: torch.Tensor, padding: int, temperature: float
+) -> torch.Tensor:
+    """The soft winner-take-all Hebbian change of a convolution's weight, averaged over positions.
+
+    x: N x C x H x W input activity; weight: K x C x k x k. For every input
+    patch p at every position, u_k = w_k . p and y = softmax(u / temperature);
+    the change is mean over patches of y_k * (p - u_k * w_k).
+    """
+    u = F.conv2d(x, weight, padding=padding)  # N x K x H' x W'
+    y = torch.softmax(u / temperature, dim=1)
+    positions = u.shape[0] * u.shape[2] * u.shape[3]
+
+    hebb = torch.nn.grad.conv2d_weight(x, weight.shape, y, padding=padding)  # sum of y_k * p
+    decay = (y * u).sum((0, 2, 3)).view(-1, 1, 1, 1) * weight  # sum of y_k * u_k * w_k
+    return (hebb - decay) / positions
+
+
+@register("hebbian")
+class Hebbian(LinearReadout):
+    """SoftHebb features in conv1 and conv2, a linear read-out trained on them."""
+
+    temperature = 1.0  # softness of the competition; lower is closer to winner-take-all
+
+    def setup(self, model, generator):
+        super().setup(model, generator)
+        with torch.no_grad():
+            for name in HEBBIAN_LAYERS:
+                getattr(model, name).bias.zero_()
+
+    def trainable_parameters(self, model):
+        features = [getattr(model, name).weight for name in HEBBIAN_LAYERS]
+        return features + list(super().trainable_parameters(model))
+
+    def learn_features(self, model, images):
+        # each convolution learns from its own input and output as the batch passes
+        def learn(call: LayerCall, x: torch.Tensor) -> torch.Tensor:
+            change = softhebb_update(x, call.weight, call.padding, self.temperature)
+            getattr(model, call.name).weight.grad = -change  # the optimiser steps along +change
+            return plain_layer(call, x)
+
+        with torch.no_grad():
+            return conv_features(model, images, layer_fn=learn)  # N x 16 x 5 x 5
