@@ -19,7 +19,7 @@ import json
 import os
 import platform
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +42,12 @@ LAST = "last.safetensors"
 class Checkpoint:
     """The tensors of a checkpoint, split by owner, and its metadata."""
 
-    model: dict[str, torch.Tensor]
+    model: dict[str, torch.Tensor]  # the weights to use: the moving average when there is one
     optimizer: dict[str, torch.Tensor]
     rule: dict[str, torch.Tensor]
     rng: torch.Tensor | None
     meta: dict[str, Any]
+    raw: dict[str, torch.Tensor] = field(default_factory=dict)  # optimised weights, for resuming
 
 
 def library_versions() -> dict[str, str]:
@@ -77,6 +78,7 @@ def save_checkpoint(path: Path, ckpt: Checkpoint) -> None:
     tensors: dict[str, torch.Tensor] = {}
     for prefix, part in (
         ("model.", ckpt.model),
+        ("raw.", ckpt.raw),
         ("optimizer.", ckpt.optimizer),
         ("rule.", ckpt.rule),
     ):
@@ -139,7 +141,12 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
             f"{path}: written by a newer lenetlab (format {meta['format_version']}); upgrade lenetlab"
         )
 
-    parts: dict[str, dict[str, torch.Tensor]] = {"model": {}, "optimizer": {}, "rule": {}}
+    parts: dict[str, dict[str, torch.Tensor]] = {
+        "model": {},
+        "raw": {},
+        "optimizer": {},
+        "rule": {},
+    }
     rng = None
     for name, tensor in tensors.items():
         owner, _, key = name.partition(".")
@@ -147,7 +154,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
             parts[owner][key] = tensor
         elif name == "rng.torch":
             rng = tensor
-    return Checkpoint(parts["model"], parts["optimizer"], parts["rule"], rng, meta)
+    return Checkpoint(parts["model"], parts["optimizer"], parts["rule"], rng, meta, parts["raw"])
 
 
 def build_model(ckpt: Checkpoint, source: str | Path = "checkpoint") -> LeNet5:
@@ -193,10 +200,19 @@ def optimizer_tensors(optimizer: torch.optim.Optimizer) -> dict[str, torch.Tenso
 
 
 def restore_optimizer(optimizer: torch.optim.Optimizer, flat: dict[str, torch.Tensor]) -> None:
-    """Inverse of :func:`optimizer_tensors`; the hyper-parameters come from the live optimiser."""
+    """Inverse of :func:`optimizer_tensors`; the hyper-parameters come from the live optimiser.
+
+    Moment tensors are laid out in memory like their parameters (channels-last
+    convolution weights, say): a fused optimiser walks both buffers in step and
+    would mix up elements if their strides differed.
+    """
+    params = [p for group in optimizer.param_groups for p in group["params"]]
     state: dict[int, dict[str, torch.Tensor]] = {}
     for name, tensor in flat.items():
         index, _, key = name.partition(".")
+        param = params[int(index)]
+        if tensor.shape == param.shape:
+            tensor = torch.empty_like(param).copy_(tensor)
         state.setdefault(int(index), {})[key] = tensor
     current = optimizer.state_dict()
     optimizer.load_state_dict({"state": state, "param_groups": current["param_groups"]})

@@ -24,6 +24,7 @@ class TrainConfig:
     weight_decay: float = 5e-4  # decoupled weight decay (AdamW)
     label_smoothing: float = 0.0  # share of the target spread over the other classes
     warmup_fraction: float = 0.2  # share of the steps spent raising the learning rate
+    ema_decay: float = 0.999  # per-step decay of the weight average that is validated and saved
     seed: int = 0  # seeds initialisation, shuffling and dropout
     val_size: int = 5000  # training examples held out, from the end, to choose the model
     limit: int | None = None  # use only the first N training examples (quick runs)
@@ -40,6 +41,8 @@ class TrainConfig:
             raise ConfigError(f"lr must be positive, got {self.lr}")
         if not 0 <= self.label_smoothing < 1:
             raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        if not 0 <= self.ema_decay < 1:
+            raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         if not 0 <= self.warmup_fraction < 1:
             raise ConfigError(f"warmup_fraction must be in [0, 1), got {self.warmup_fraction}")
         if self.limit is not None and self.limit <= self.val_size:

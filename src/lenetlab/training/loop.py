@@ -13,6 +13,7 @@ command line turns into a progress bar and the benchmarks into timings.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -97,6 +98,18 @@ def _write_history(run_dir: Path, history: list[dict[str, Any]]) -> None:
     ckpt_io.atomic_write_text(run_dir / METRICS, text)
 
 
+@torch.no_grad()
+def _update_average(averaged: nn.Module, model: nn.Module, decay: float, step: int) -> None:
+    """Move the averaged weights towards the current ones.
+
+    The decay ramps up from zero over the first steps, so the average forgets
+    the random initialisation quickly; a decay of 0 copies the weights.
+    """
+    decay = min(decay, (1 + step) / (10 + step))
+    for mean, weight in zip(averaged.parameters(), model.parameters()):
+        mean.lerp_(weight.detach(), 1 - decay)
+
+
 def _is_better(row: dict[str, Any], best: dict[str, Any] | None) -> bool:
     """Higher validation accuracy wins; on a tie, lower validation loss."""
     if best is None:
@@ -165,8 +178,14 @@ def train(
     history: list[dict[str, Any]] = []
     best: dict[str, Any] | None = None
 
+    # the weights that are validated and saved: a moving average of the optimised ones
+    averaged = copy.deepcopy(model)
+    for weight in averaged.parameters():
+        weight.requires_grad_(False)
+
     if previous is not None:
-        model.load_state_dict(previous.model)
+        model.load_state_dict(previous.raw or previous.model)
+        averaged.load_state_dict(previous.model)
         ckpt_io.restore_optimizer(optimizer, previous.optimizer)
         rule.load_state_dict(previous.rule)
         if previous.rng is not None:
@@ -217,6 +236,7 @@ def train(
                 )
             reporter.update_ready(global_step, model, rule, Batch(images, labels, rng_state))
             optimizer.step()
+            _update_average(averaged, model, config.ema_decay, global_step)
 
             batch_correct = int((logits.argmax(1) == labels).sum())
             loss_sum += loss * len(labels)
@@ -224,7 +244,7 @@ def train(
             reporter.step_done(loss_value, batch_correct, len(labels))
 
         seconds = time.perf_counter() - started
-        val = evaluate(model, val_x, val_y)
+        val = evaluate(averaged, val_x, val_y)
         row = {
             "epoch": epoch,
             "train_loss": float(loss_sum) / len(train_x),
@@ -242,17 +262,18 @@ def train(
             best = row
         meta = {**meta_base, "epoch": epoch, "metrics": row, "best": best}
         state = ckpt_io.Checkpoint(
-            model=model.state_dict(),
+            model=averaged.state_dict(),
             optimizer=ckpt_io.optimizer_tensors(optimizer),
             rule=rule.state_dict(),
             rng=torch.get_rng_state(),
             meta=meta,
+            raw=model.state_dict(),
         )
         if is_best:
             ckpt_io.save_checkpoint(run_dir / ckpt_io.BEST, state)
         ckpt_io.save_checkpoint(last_path, state)
         _write_history(run_dir, history)
-        reporter.epoch_done(row, model)
+        reporter.epoch_done(row, averaged)
 
     epochs_run = max(0, config.epochs + 1 - start_epoch)
     return TrainResult(run_dir=run_dir, history=history, best=best, epochs_run=epochs_run)
