@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lenetlab.errors import ConfigError
+from lenetlab.training.config import TrainConfig
 
 
 class LearningRule:
@@ -31,8 +32,8 @@ class LearningRule:
 
     name: str = ""
     label_smoothing: float = 0.0  # set by the training loop from its settings, before setup
-    default_lr: float = 3e-3  # peak learning rate of the rule's recipe
-    default_epochs: int = 15  # epochs of the rule's recipe
+    default_lr: float = TrainConfig.lr  # peak learning rate of the rule's recipe
+    default_epochs: int = TrainConfig.epochs  # epochs of the rule's recipe
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """The supervised objective: cross-entropy, with the run's label smoothing."""

@@ -19,8 +19,8 @@ class TrainConfig:
     arch: str = "lenet5"  # network: lenet5 (the course's) or lenet5-1998 (tanh, avg pooling)
     rule: str = "backprop"  # learning rule that turns errors into weight changes
     epochs: int = 15  # passes over the training split
-    batch_size: int = 128  # examples per weight update
-    lr: float = 3e-3  # peak learning rate of the one-cycle schedule
+    batch_size: int = 256  # examples per weight update
+    lr: float = 4e-3  # peak learning rate of the one-cycle schedule
     weight_decay: float = 5e-4  # decoupled weight decay (AdamW)
     label_smoothing: float = 0.0  # share of the target spread over the other classes
     warmup_fraction: float = 0.2  # share of the steps spent raising the learning rate
