@@ -12,10 +12,18 @@ import logging
 import sys
 
 from lenetlab import __version__
-from lenetlab.cli import data_cmd, evaluate_cmd, predict_cmd, train_cmd
+from lenetlab.cli import (
+    compare_cmd,
+    data_cmd,
+    evaluate_cmd,
+    predict_cmd,
+    report_cmd,
+    serve_cmd,
+    train_cmd,
+)
 from lenetlab.errors import LenetlabError
 
-COMMANDS = [data_cmd, train_cmd, evaluate_cmd, predict_cmd]
+COMMANDS = [data_cmd, train_cmd, evaluate_cmd, predict_cmd, report_cmd, compare_cmd, serve_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
