@@ -27,3 +27,23 @@ def datasets_dir() -> Path:
     if found is None:
         pytest.skip("real MNIST not found: set LENETLAB_DATA to a folder holding mnist/")
     return found
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright; its own browser downloads are unused."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} not found; install it with: apt-get install -y chromium")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed"
+    )
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()

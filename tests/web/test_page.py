@@ -11,19 +11,10 @@ Needs Debian's ``chromium`` (``apt-get install -y chromium``) and the
 from __future__ import annotations
 
 import math
-from pathlib import Path
-
 import pytest
 
 from lenetlab.web import running
 from tests.web.drawn import pad_png
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.is_file(),
-    reason=f"{CHROMIUM} not found; install it with: apt-get install -y chromium",
-)
 
 # How long the page may take to show an answer, in milliseconds.
 ANSWER_TIMEOUT_MS = 10_000
@@ -33,20 +24,6 @@ ANSWER_TIMEOUT_MS = 10_000
 def url(app):
     with running(app) as address:
         yield address
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="the playwright package is not installed"
-    )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 class Page:
