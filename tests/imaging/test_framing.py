@@ -86,3 +86,21 @@ def test_grow_dilates_a_mask_by_the_radius():
     mask[10, 10] = True
     grown = grow(mask, radius=2)
     assert grown.sum() == 25 and grown[8:13, 8:13].all()
+
+
+@pytest.mark.parametrize("radius", [0, 1, 2, 5])
+def test_grow_and_thin_strokes_take_the_extreme_of_each_square(radius):
+    # oracle: the maximum (grow) or minimum (thin) over the square around each pixel
+    rng = np.random.default_rng(radius)
+    ink = rng.random((23, 31)).astype(np.float32)
+    mask = ink > 0.9
+    height, width = ink.shape
+    grown, thinned = grow(mask, radius), thin_strokes(ink, radius)
+    for row in range(height):
+        for col in range(width):
+            square = (
+                slice(max(row - radius, 0), row + radius + 1),
+                slice(max(col - radius, 0), col + radius + 1),
+            )
+            assert grown[row, col] == mask[square].any()
+            assert thinned[row, col] == ink[square].min()

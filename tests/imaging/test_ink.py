@@ -96,3 +96,23 @@ def test_blank_paper_with_grain_and_a_gradient_has_no_ink():
 def test_strokes_below_the_contrast_floor_do_not_count(stroke):
     levels = np.where(stroke, 215.0, 235.0)  # 20 grey levels: 8% of full scale
     assert find(levels) is None
+
+
+@pytest.mark.parametrize("lighting", ["flat", "uneven", "grainy"])
+def test_inverting_the_picture_changes_only_the_polarity(stroke, lighting):
+    # oracle: dark ink on light paper is the same ink as light ink on dark paper
+    rng = np.random.default_rng(1)
+    paper = np.full((SIZE, SIZE), 230.0)
+    if lighting != "flat":
+        paper *= np.linspace(0.6, 1.0, SIZE)[None, :]
+    if lighting == "grainy":
+        paper += rng.normal(0.0, 4.0, size=(SIZE, SIZE))
+    levels = np.where(stroke, paper * 0.3, paper)
+
+    dark, light = find(levels), find(255.0 - np.clip(np.round(levels), 0, 255))
+
+    assert dark.dark_ink and not light.dark_ink
+    assert np.array_equal(dark.level_bytes, light.level_bytes)
+    assert np.array_equal(dark.mask, light.mask)
+    assert dark.level.dtype == np.float32
+    assert np.allclose(dark.level, dark.level_bytes / 255.0, rtol=0, atol=1e-7)

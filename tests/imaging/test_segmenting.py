@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from collections import deque
 
-from lenetlab.imaging.segmenting import find_digits
+import numpy as np
+import pytest
+
+from lenetlab.imaging.segmenting import find_digits, largest_component
 
 
 def canvas(height: int = 100, width: int = 300) -> np.ndarray:
@@ -93,3 +96,47 @@ def test_a_short_digit_far_from_others_stays_a_digit():
     mask[20:80, 40:80] = True
     mask[50:80, 150:170] = True  # half the height, but a digit-width away
     assert len(find_digits(mask)) == 2
+
+
+def flood_fill_largest(mask: np.ndarray) -> tuple[tuple[int, int, int, int], int]:
+    """Oracle for largest_component: a breadth-first flood fill over 8 neighbours."""
+    height, width = mask.shape
+    seen = np.zeros_like(mask)
+    best = ((0, 0, 0, 0), 0)
+    for row, col in zip(*np.nonzero(mask)):
+        if seen[row, col]:
+            continue
+        seen[row, col] = True
+        queue, pixels = deque([(row, col)]), []
+        while queue:
+            r, c = queue.popleft()
+            pixels.append((r, c))
+            for nr in range(max(r - 1, 0), min(r + 2, height)):
+                for nc in range(max(c - 1, 0), min(c + 2, width)):
+                    if mask[nr, nc] and not seen[nr, nc]:
+                        seen[nr, nc] = True
+                        queue.append((nr, nc))
+        if len(pixels) > best[1]:
+            rows, cols = np.array(pixels).T
+            box = (int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1)
+            best = (box, len(pixels))
+    return best
+
+
+@pytest.mark.parametrize("density", [0.3, 0.45, 0.6])
+def test_strokes_are_the_connected_regions_a_flood_fill_finds(density):
+    rng = np.random.default_rng(int(density * 100))
+    for _ in range(5):
+        mask = rng.random((40, 60)) < density
+        assert largest_component(mask) == flood_fill_largest(mask)
+
+
+def test_a_long_winding_stroke_is_one_stroke():
+    # a serpentine: every row joins the next at alternate ends, 60 rows deep
+    mask = canvas(120, 50)
+    mask[::2, 2:48] = True
+    mask[1::4, 47] = True
+    mask[3::4, 2] = True
+    box, area = largest_component(mask)
+    assert area == mask.sum() and box == (2, 0, 48, 120)
+    assert len(find_digits(mask)) == 1

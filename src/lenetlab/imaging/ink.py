@@ -22,6 +22,7 @@ JPEG noise. :func:`find_ink` undoes that in four steps:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter, ImageOps
@@ -47,16 +48,30 @@ NOISE_TO_BLUR = 0.01
 # The noise floor cut from the ink, in standard deviations of the pixel noise.
 NOISE_FLOOR_SIGMAS = 4.0
 
+# Tables from grey level to ink level: as it is (light ink), or inverted (dark ink).
+_IDENTITY = np.arange(256)
+_INVERT = 255 - _IDENTITY
+
 
 @dataclass(frozen=True)
 class InkMap:
     """The ink of one picture, with what was learned about it on the way."""
 
-    level: np.ndarray  # (H, W) float32 in [0, 1]: 0 paper, 1 the strongest ink
+    level_bytes: np.ndarray  # (H, W) uint8: the ink level in 255 steps, 0 paper
     mask: np.ndarray  # (H, W) bool: pixels that belong to a stroke
     contrast: float  # strongest ink above the paper, 0-1 of the full grey scale
     dark_ink: bool  # True when the picture had dark ink on a light ground
     noise: float  # pixel noise before smoothing, 0-1 of the full grey scale
+
+    @cached_property
+    def level(self) -> np.ndarray:
+        """(H, W) float32 in [0, 1]: 0 paper, 1 the strongest ink."""
+        return to_level(self.level_bytes)
+
+
+def to_level(level_bytes: np.ndarray) -> np.ndarray:
+    """Ink levels in 255 steps (all or part of :attr:`InkMap.level_bytes`) as float32 in [0, 1]."""
+    return level_bytes.astype(np.float32) * np.float32(1 / 255)
 
 
 def find_ink(gray: Image.Image, *, min_contrast: float, mask_level: float) -> InkMap | None:
@@ -66,32 +81,49 @@ def find_ink(gray: Image.Image, *, min_contrast: float, mask_level: float) -> In
     the full grey scale, that counts as drawn; ``mask_level`` is the ink
     level, after scaling, from which a pixel counts as part of a stroke.
     The work is done on 8-bit Pillow images and 256-bin histograms: no
-    sorting, no float images until the last step.
+    sorting, no float images until the last step. On a clean picture with
+    evenly lit paper (a drawing canvas, a scan) every step is a lookup
+    table on the grey levels, and the pixels are touched by one table
+    lookup at the end.
     """
-    # polarity: make the ink the bright side, as in MNIST
+    # polarity: the ink is made the bright side, as in MNIST, by ``to_ink``
     levels = np.asarray(gray)  # (H, W) uint8
-    dark_ink = _ink_is_dark(levels, np.cumsum(gray.histogram()), EXTREME_PIXELS)
-    if dark_ink:
-        gray = ImageOps.invert(gray)
-        levels = np.asarray(gray)
+    histogram = np.array(gray.histogram())
+    border = np.bincount(border_ring(levels), minlength=256)
+    dark_ink = _ink_is_dark(border, np.cumsum(histogram), EXTREME_PIXELS)
+    to_ink = _INVERT if dark_ink else _IDENTITY
 
     # noise: smooth grain and JPEG blocks before they can pass for ink
     noise = _pixel_noise(levels)
     smoothed_noise = noise
     if noise > NOISE_TO_BLUR:
+        if dark_ink:
+            gray = ImageOps.invert(gray)
         gray = gray.filter(ImageFilter.BoxBlur(1))
         levels = np.asarray(gray)
+        histogram = np.array(gray.histogram())
+        border = np.bincount(border_ring(levels), minlength=256)
+        to_ink = _IDENTITY
         smoothed_noise = noise / 3.0  # a 3x3 mean divides white noise by 3
 
-    # background: subtract a large-scale estimate of the paper (negatives clip to 0)
+    # background: subtract a large-scale estimate of the paper (negatives clip to 0);
+    # ``to_residual`` maps the grey levels of ``gray`` to the ink above the paper
     flat_tolerance = FLAT_PAPER + 2.0 * smoothed_noise * 255.0
-    paper = _estimate_background(levels, flat_tolerance)
-    residual = ImageChops.subtract(gray, paper)
-    histogram = np.array(residual.histogram())
+    paper = _estimate_background(levels, to_ink is _INVERT, flat_tolerance)
+    if isinstance(paper, int):
+        to_residual = np.maximum(to_ink - paper, 0)
+        histogram = np.bincount(to_residual, weights=histogram, minlength=256)
+        border = np.bincount(to_residual, weights=border, minlength=256)
+    else:
+        ink = ImageOps.invert(gray) if to_ink is _INVERT else gray
+        gray = ImageChops.subtract(ink, paper)
+        histogram = np.array(gray.histogram())
+        border = np.bincount(border_ring(np.asarray(gray)), minlength=256)
+        to_residual = _IDENTITY
 
     # contrast: the strongest ink must stand out from the paper along the border
     peak = _level_from_top(histogram, EXTREME_PIXELS)
-    paper_level = _median(np.bincount(border_ring(np.asarray(residual)), minlength=256))
+    paper_level = _median(border)
     if peak - paper_level < min_contrast * 255.0:
         return None
 
@@ -99,11 +131,11 @@ def find_ink(gray: Image.Image, *, min_contrast: float, mask_level: float) -> In
     grain = paper_level + NOISE_FLOOR_SIGMAS * smoothed_noise * 255.0
     floor = min(max(grain, 0.04 * peak), 0.5 * peak)
     scaled = np.clip((np.arange(256) - floor) / (peak - floor), 0.0, 1.0)
-    level = residual.point(np.round(scaled * 255.0).astype(int).tolist())
-    level_bytes = np.asarray(level)  # (H, W) uint8
+    to_level_bytes = np.round(scaled * 255.0).astype(int)[to_residual]
+    level_bytes = np.asarray(gray.point(to_level_bytes.tolist()))  # (H, W) uint8
 
     return InkMap(
-        level=level_bytes.astype(np.float32) * np.float32(1 / 255),
+        level_bytes=level_bytes,
         mask=level_bytes > round(mask_level * 255.0),
         contrast=(peak - paper_level) / 255.0,
         dark_ink=dark_ink,
@@ -117,14 +149,14 @@ def _level_from_top(histogram: np.ndarray, count: int) -> int:
     return 255 - int(np.searchsorted(from_top, count))
 
 
-def _ink_is_dark(levels: np.ndarray, cumulative: np.ndarray, count: int) -> bool:
+def _ink_is_dark(border: np.ndarray, cumulative: np.ndarray, count: int) -> bool:
     """Whether the ink is darker than the ground, judged from the border and the extremes.
 
-    The ground is the median of the border ring: strokes rarely fill it,
-    even in a tight crop. ``count`` pixels at each end of the cumulative
-    histogram stand for the two extremes.
+    The ground is the median of the border ring (``border``, its 256-bin
+    histogram): strokes rarely fill it, even in a tight crop. ``count``
+    pixels at each end of the cumulative histogram stand for the two extremes.
     """
-    ground = _median(np.bincount(border_ring(levels), minlength=256))
+    ground = _median(border)
     darkest = int(np.searchsorted(cumulative, count))
     lightest = int(np.searchsorted(cumulative, cumulative[-1] - count))
     return bool(ground - darkest > lightest - ground)
@@ -169,29 +201,47 @@ def _median(histogram: np.ndarray) -> float:
     return level - 0.5 + float(half - below[level]) / max(int(histogram[level]), 1)
 
 
-def _estimate_background(levels: np.ndarray, tolerance: float) -> Image.Image:
-    """Return the paper's grey level under every pixel, as an 8-bit image.
+def _estimate_background(levels: np.ndarray, dark_ink: bool, tolerance: float) -> Image.Image | int:
+    """Return the paper's grey level under every pixel: an 8-bit image, or one level.
 
-    Each coarse cell keeps its darkest pixel (the ink is bright by now);
+    Levels are those of the ink made bright (``levels`` as they are, or
+    inverted when ``dark_ink``). Each coarse cell keeps its darkest pixel;
     an opening over 3x3 cells then removes cells that ink covered entirely,
     and bilinear interpolation brings the grid back to full size.
 
     When the cells around the rim agree within ``tolerance`` grey levels
-    (a drawing canvas, a scan, evenly lit paper), one level is used for the
-    whole image: the opening would mistake the filled loops of a thick
+    (a drawing canvas, a scan, evenly lit paper), one level is returned for
+    the whole image: the opening would mistake the filled loops of a thick
     marker digit, wider than three cells, for paper and hollow them out.
     """
     height, width = levels.shape
     cell = max(4, -(-max(height, width) // BACKGROUND_CELLS))
 
-    rows = np.arange(0, height, cell)
-    cols = np.arange(0, width, cell)
-    cells = np.minimum.reduceat(np.minimum.reduceat(levels, rows, axis=0), cols, axis=1)
+    # the darkest of the bright-ink levels is the lightest of dark-ink levels
+    extreme = np.maximum if dark_ink else np.minimum
+    cells = _cell_extremes(levels, cell, extreme)  # (rows, cols)
+    if dark_ink:
+        cells = 255 - cells
     grid = Image.fromarray(cells, "L")
     grid = grid.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.MaxFilter(3))
 
     opened = np.asarray(grid)  # (rows, cols)
     rim = np.concatenate([opened[0], opened[-1], opened[1:-1, 0], opened[1:-1, -1]])
     if int(rim.max()) - int(rim.min()) <= tolerance:
-        return Image.new("L", (width, height), int(np.median(rim)))
+        return int(np.median(rim))
     return grid.resize((width, height), Image.Resampling.BILINEAR)
+
+
+def _cell_extremes(levels: np.ndarray, cell: int, extreme: np.ufunc) -> np.ndarray:
+    """``extreme`` (np.minimum or np.maximum) of each ``cell`` x ``cell`` block of pixels.
+
+    Blocks at the bottom and right edges may be smaller. Whole bands of rows
+    are reduced as one reshaped array, far quicker than ``reduceat`` down
+    the columns of the full picture.
+    """
+    height, width = levels.shape
+    whole = height // cell * cell
+    bands = extreme.reduce(levels[:whole].reshape(-1, cell, width), axis=1)  # (H // cell, W)
+    if whole < height:
+        bands = np.vstack([bands, extreme.reduce(levels[whole:], axis=0)])
+    return extreme.reduceat(bands, np.arange(0, width, cell), axis=1)

@@ -267,7 +267,7 @@ def _to_gray(image: Image.Image) -> Image.Image:
     if image.mode in _WIDE_MODES:
         return _stretch_wide(image)
     if _has_alpha(image):
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         return _lay_on_ground(rgba.convert("L"), rgba.getchannel("A"))
     if image.mode in ("1", "L", "P", "RGB"):
         return image.convert("L")

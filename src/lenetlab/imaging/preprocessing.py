@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image
 
 from lenetlab.imaging.framing import MNIST_BOX, MNIST_FRAME, fit_box, frame_digit
-from lenetlab.imaging.ink import InkMap, find_ink
+from lenetlab.imaging.ink import InkMap, find_ink, to_level
 from lenetlab.imaging.loading import ImageSource, load_image, to_gray
 from lenetlab.imaging.segmenting import (
     FRAGMENT_GAP,
@@ -161,7 +161,7 @@ def preprocess(
     # each digit: its own strokes and their halo, framed as MNIST did
     digits = []
     for segment in segments:
-        crop = _digit_ink(ink.level, segment.box, segment.mask, settings.halo)
+        crop = _digit_ink(ink.level_bytes, segment.box, segment.mask, settings.halo)
         box = _to_source(segment.box, ink.mask.shape, view)
         digits.append(DigitCrop(image=_frame(crop, settings), box=box))
 
@@ -349,15 +349,16 @@ def _frame(crop: np.ndarray, settings: PreprocessSettings) -> np.ndarray:
 
 
 def _digit_ink(
-    level: np.ndarray, box: tuple[int, int, int, int], mask: np.ndarray, halo: int
+    level_bytes: np.ndarray, box: tuple[int, int, int, int], mask: np.ndarray, halo: int
 ) -> np.ndarray:
     """The ink inside ``box`` that lies within ``halo`` pixels of the digit's own strokes.
 
     Faint edges just below the stroke threshold stay; other digits' strokes
-    and specks that reach into the box go.
+    and specks that reach into the box go. ``level_bytes`` is the ink map's
+    8-bit level; the crop comes back as float32 in [0, 1].
     """
     left, top, right, bottom = box
-    height, width = level.shape
+    height, width = level_bytes.shape
     outer_left, outer_right = max(left - halo, 0), min(right + halo, width)
     outer_top, outer_bottom = max(top - halo, 0), min(bottom + halo, height)
 
@@ -366,7 +367,7 @@ def _digit_ink(
     near[top - outer_top : bottom - outer_top, left - outer_left : right - outer_left] = mask
     near = grow(near, halo)
 
-    return level[outer_top:outer_bottom, outer_left:outer_right] * near
+    return to_level(level_bytes[outer_top:outer_bottom, outer_left:outer_right] * near)
 
 
 __all__ = [

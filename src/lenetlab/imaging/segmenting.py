@@ -171,11 +171,11 @@ def drop_small(
 def _find_runs(mask: np.ndarray) -> _Runs:
     """Find every horizontal run of True pixels, in row-major order."""
     height, width = mask.shape
-    padded = np.zeros((height, width + 2), dtype=np.int8)
+    padded = np.zeros((height, width + 2), dtype=bool)
     padded[:, 1:-1] = mask
-    steps = np.diff(padded, axis=1)  # (H, W + 1): +1 where a run starts, -1 one past its end
-    # Along each row starts and ends alternate, so the changes pair up in order.
-    changes = np.flatnonzero(steps)
+    # (H, W + 1): True where a run starts and one past where it ends; along each
+    # row starts and ends alternate, so the changes pair up in order
+    changes = np.flatnonzero(padded[:, 1:] != padded[:, :-1])
     starts, ends = changes[0::2], changes[1::2]
     return _Runs(starts // (width + 1), starts % (width + 1), ends % (width + 1))
 
@@ -201,17 +201,25 @@ def _label_runs(runs: _Runs, width: int) -> np.ndarray:
     offsets = np.arange(lower.size) - np.repeat(np.cumsum(touching) - touching, touching)
     upper = np.repeat(first, touching) + offsets
 
-    # propagate the smallest label along edges, with pointer jumping, until stable
-    label = np.arange(runs.row.size)
+    # hook the root of each edge's larger end onto the smaller root, then
+    # flatten every tree to its root; a few rounds join even a long stroke
+    parent = np.arange(runs.row.size)
     while True:
-        previous = label
-        label = label.copy()
-        np.minimum.at(label, upper, label[lower])
-        np.minimum.at(label, lower, label[upper])
-        label = label[label]
-        if np.array_equal(label, previous):
+        upper_root, lower_root = parent[upper], parent[lower]
+        if np.array_equal(upper_root, lower_root):
             break
-    return np.unique(label, return_inverse=True)[1].ravel()
+        np.minimum.at(parent, upper_root, lower_root)
+        np.minimum.at(parent, lower_root, upper_root)
+        while True:
+            grandparent = parent[parent]
+            if np.array_equal(grandparent, parent):
+                break
+            parent = grandparent
+
+    # a stroke's root is its first run, so numbering the roots in order
+    # numbers the strokes by where they start
+    is_root = parent == np.arange(parent.size)
+    return (np.cumsum(is_root) - 1)[parent]
 
 
 def _reduce(

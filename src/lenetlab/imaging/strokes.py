@@ -53,26 +53,33 @@ def stroke_width(frame: np.ndarray, level: float = 0.5) -> float:
 
 
 def thin_strokes(ink: np.ndarray, radius: int) -> np.ndarray:
-    """Erode grey ink by ``radius`` pixels: each pixel takes the minimum of its square."""
-    thinned = ink.copy()
-    for _ in range(radius):
-        down = thinned.copy()
-        np.minimum(down[1:], thinned[:-1], out=down[1:])
-        np.minimum(down[:-1], thinned[1:], out=down[:-1])
-        thinned = down.copy()
-        np.minimum(thinned[:, 1:], down[:, :-1], out=thinned[:, 1:])
-        np.minimum(thinned[:, :-1], down[:, 1:], out=thinned[:, :-1])
+    """Erode grey ink by ``radius`` pixels: each pixel takes the minimum of its square.
+
+    The square is taken as a column then a row of ``2 * radius + 1`` pixels.
+    """
+    tall = ink.copy()
+    for shift in range(1, radius + 1):
+        np.minimum(tall[shift:], ink[:-shift], out=tall[shift:])
+        np.minimum(tall[:-shift], ink[shift:], out=tall[:-shift])
+    thinned = tall.copy()
+    for shift in range(1, radius + 1):
+        np.minimum(thinned[:, shift:], tall[:, :-shift], out=thinned[:, shift:])
+        np.minimum(thinned[:, :-shift], tall[:, shift:], out=thinned[:, :-shift])
     return thinned
 
 
 def grow(mask: np.ndarray, radius: int) -> np.ndarray:
-    """Dilate a bool mask by ``radius`` pixels: each pixel takes the maximum of its square."""
-    grown = mask.copy()
-    for _ in range(radius):
-        down = grown.copy()
-        down[1:] |= grown[:-1]
-        down[:-1] |= grown[1:]
-        grown = down.copy()
-        grown[:, 1:] |= down[:, :-1]
-        grown[:, :-1] |= down[:, 1:]
+    """Dilate a bool mask by ``radius`` pixels: each pixel takes the maximum of its square.
+
+    The square is taken as a column then a row of ``2 * radius + 1`` pixels,
+    each shifted copy or-ed in place.
+    """
+    tall = mask.copy()
+    for shift in range(1, radius + 1):
+        tall[shift:] |= mask[:-shift]
+        tall[:-shift] |= mask[shift:]
+    grown = tall.copy()
+    for shift in range(1, radius + 1):
+        grown[:, shift:] |= tall[:, :-shift]
+        grown[:, :-shift] |= tall[:, shift:]
     return grown
