@@ -14,6 +14,7 @@ mosaic with matplotlib (and a colour bar), the web page gets it as PNG bytes.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections import OrderedDict
@@ -140,8 +141,13 @@ def tile_layer(maps: np.ndarray, columns: int | None = None) -> np.ndarray:
     return mosaic
 
 
+@functools.cache
 def colormap(name: str) -> matplotlib.colors.Colormap:
-    """The named matplotlib colour map with the mosaic gaps (NaN) in the background colour."""
+    """The named matplotlib colour map with the mosaic gaps (NaN) in the background colour.
+
+    Cached: building it takes longer than colouring a layer, and the web page
+    colours two layers per request. Treat the result as read-only.
+    """
     return matplotlib.colormaps[name].with_extremes(bad=BACKGROUND)
 
 
