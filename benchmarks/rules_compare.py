@@ -6,7 +6,7 @@ issue's bars: test accuracy of the validation-chosen model, and time per epoch
 against backprop's. Writes ``results/rules.json`` and ``results/rules.md``
 and prints the Markdown.
 
-    python benchmarks/rules_compare.py                       # 1 seed, full MNIST
+    python benchmarks/rules_compare.py          # 1 seed, full MNIST (about 25 min on 1 thread)
     python benchmarks/rules_compare.py --seeds 3 --threads 2
     python benchmarks/rules_compare.py --limit 10000 --epochs 2   # a smoke run
 """

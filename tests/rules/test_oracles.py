@@ -70,10 +70,10 @@ def test_feedback_alignment_with_feedback_equal_to_forward_is_backprop(arch, bat
     torch.manual_seed(0)
     model = LeNet5(arch)
     images, labels = batch
+    rule = get_rule("feedback-alignment")
+    rule.setup(model, torch.Generator().manual_seed(0))  # sets the rule's dropout too
     want = gradients(model, get_rule("backprop"), images, labels)
 
-    rule = get_rule("feedback-alignment")
-    rule.setup(model, torch.Generator().manual_seed(0))
     assert set(rule.feedback) == set(LAYERS[1:])  # every layer that sends an error down
     rule.feedback = {
         name: layer_call(model, name).weight.detach().clone() for name in rule.feedback
@@ -85,9 +85,9 @@ def test_feedback_alignment_with_random_feedback_is_not_backprop(batch):
     torch.manual_seed(0)
     model = LeNet5()
     images, labels = batch
-    want = gradients(model, get_rule("backprop"), images, labels)
     rule = get_rule("feedback-alignment")
     rule.setup(model, torch.Generator().manual_seed(0))
+    want = gradients(model, get_rule("backprop"), images, labels)  # same network, same dropout
     got = gradients(model, rule, images, labels)
     torch.testing.assert_close(got["fc2.weight"], want["fc2.weight"])  # the top is local
     assert not torch.allclose(got["conv2.weight"], want["conv2.weight"], atol=1e-4)
@@ -113,9 +113,9 @@ def test_direct_feedback_alignment_output_layer_is_local_and_exact(batch):
     torch.manual_seed(0)
     model = LeNet5()
     images, labels = batch
-    want = gradients(model, get_rule("backprop"), images, labels)
     rule = get_rule("direct-feedback-alignment")
     rule.setup(model, torch.Generator().manual_seed(0))
+    want = gradients(model, get_rule("backprop"), images, labels)  # same network, same dropout
     got = gradients(model, rule, images, labels)
     torch.testing.assert_close(got["fc2.weight"], want["fc2.weight"])
     assert rule.feedback["conv1"].shape == (10, 6 * 14 * 14)
@@ -137,7 +137,7 @@ def test_hebbian_step_equals_the_hand_calculation():
     torch.testing.assert_close(change.view(2), torch.tensor([unit0, unit1]))
 
 
-def test_hebbian_fills_the_negative_change_as_gradient(batch):
+def test_hebbian_applies_its_change_directly_and_records_it_as_gradient(batch):
     torch.manual_seed(0)
     model = LeNet5()
     rule = get_rule("hebbian")
@@ -145,9 +145,14 @@ def test_hebbian_fills_the_negative_change_as_gradient(batch):
     images, labels = batch
     weight = model.conv1.weight.detach().clone()
     rule.compute_gradients(model, images, labels)
+
     want = softhebb_update(images, weight, 2, rule.temperature)
-    torch.testing.assert_close(model.conv1.weight.grad, -want)
+    torch.testing.assert_close(model.conv1.weight.grad, -want)  # for the angle probe
+    changed = weight + rule.hebbian_rate * want
+    changed -= changed.mean((1, 2, 3), keepdim=True)  # zero-sum kernels
+    torch.testing.assert_close(model.conv1.weight.detach(), changed)
     assert model.fc1.weight.grad is None  # the pass-through layers never learn
+    assert set(rule.trainable_parameters(model)) == {model.conv3.weight, model.conv3.bias}
 
 
 @pytest.mark.parametrize("rule_name", ["hebbian", "random-features"])
@@ -214,3 +219,25 @@ def test_node_perturbation_estimate_points_along_the_gradient():
     angles = {name: angle_degrees(total[name], want[name]) for name in want if "weight" in name}
     assert angles["fc2.weight"] < 30, angles
     assert all(angle < 85 for angle in angles.values()), angles
+
+
+def test_a_rules_own_dropout_changes_training_only(batch):
+    torch.manual_seed(0)
+    model = LeNet5()
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    get_rule("feedback-alignment").setup(model, torch.Generator().manual_seed(0))
+    assert get_rule("feedback-alignment").dropout == 0.0
+    assert model.dropout.p == 0.0
+    assert_same(model.state_dict(), state)  # the checkpointed network is unchanged
+
+
+def test_hebbian_threshold_is_minus_the_mean_drive(batch):
+    torch.manual_seed(0)
+    model = LeNet5()
+    rule = get_rule("hebbian")
+    rule.setup(model, torch.Generator().manual_seed(0))
+    images, labels = batch
+    weight = model.conv1.weight.detach().clone()
+    rule.compute_gradients(model, images, labels)
+    drive = F.conv2d(images, weight, padding=2)  # with the weights the batch met
+    torch.testing.assert_close(model.conv1.bias.detach(), -drive.mean((0, 2, 3)))

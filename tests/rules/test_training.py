@@ -22,11 +22,11 @@ from lenetlab.training.loop import TrainingDiverged, train
 # rule: (epochs, minimum validation accuracy)
 SMALL_RUN = {
     "backprop": (2, 0.80),  # measured 0.884
-    "feedback-alignment": (4, 0.45),  # 0.603
-    "direct-feedback-alignment": (4, 0.40),  # 0.530
+    "feedback-alignment": (8, 0.60),  # 0.778 (its lr 1.5e-3 is slow to start)
+    "direct-feedback-alignment": (4, 0.45),  # 0.623
     "sign-symmetry": (2, 0.80),  # 0.878
-    "hebbian": (3, 0.60),  # 0.784
-    "random-features": (3, 0.75),  # 0.881
+    "hebbian": (3, 0.75),  # 0.918
+    "random-features": (3, 0.75),  # 0.917
 }
 # node perturbation learns nothing measurable in so small a budget (0.10-0.17 after
 # 4 epochs); test_node_perturbation_estimate_points_along_the_gradient checks it instead

@@ -98,7 +98,7 @@ class ProgressBar(Reporter):
 
 
 def run(args: argparse.Namespace) -> int:
-    recipe = get_rule(args.rule)  # its default_lr and default_epochs fill what is not given
+    recipe = get_rule(args.rule)  # its default_lr, _epochs, _weight_decay fill what is not given
     config = TrainConfig(
         dataset=args.dataset,
         arch=args.arch,
@@ -106,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs or recipe.default_epochs,
         batch_size=args.batch_size,
         lr=args.lr or recipe.default_lr,
+        weight_decay=recipe.default_weight_decay,
         seed=args.seed,
         limit=args.limit,
         data_dir=args.data_dir,

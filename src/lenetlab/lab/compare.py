@@ -2,9 +2,9 @@
 
 A comparison is a list of run specs, ``RULE`` or ``RULE@ARCH`` (the Hebbian
 rule and its control on the wider network: ``hebbian@lenet5-wide``), each
-trained once per seed with its own recipe (the rule's ``default_lr`` and
-``default_epochs``) unless the settings override them. Each run is an
-ordinary run folder, ``OUT/<rule>[-<arch>]-seed<S>/``, so ``evaluate`` and
+trained once per seed with its own recipe (the rule's ``default_lr``,
+``default_epochs`` and ``default_weight_decay``) unless the settings override
+them. Each run is an ordinary run folder, ``OUT/<rule>[-<arch>]-seed<S>/``, so ``evaluate`` and
 ``report`` work on it; an interrupted comparison continues where it stopped.
 
 The outputs, all in ``OUT``:
@@ -77,6 +77,7 @@ class CompareConfig:
     seeds: int = 3  # seeds 0 .. seeds-1, the same for every rule
     epochs: int | None = None  # None: each rule's default_epochs
     lr: float | None = None  # None: each rule's default_lr
+    weight_decay: float | None = None  # None: each rule's default_weight_decay
     limit: int | None = None  # train on the first N training examples only (quick runs)
     angle_every: int = 50  # steps between two angle measurements
     dataset: str = "mnist"  # data set name
@@ -102,6 +103,9 @@ class CompareConfig:
             rule=spec.rule,
             epochs=self.epochs or rule.default_epochs,
             lr=self.lr or rule.default_lr,
+            weight_decay=(
+                rule.default_weight_decay if self.weight_decay is None else self.weight_decay
+            ),
             seed=seed,
             limit=self.limit,
             data_dir=self.data_dir,
@@ -207,6 +211,7 @@ def summarise(runs: list[RunResult]) -> list[dict[str, Any]]:
                 "seeds": len(mine),
                 "epochs": mine[0].config.epochs,
                 "lr": mine[0].config.lr,
+                "weight_decay": mine[0].config.weight_decay,
                 "test_accuracy_mean": statistics.fmean(accuracies),
                 "test_accuracy_std": statistics.stdev(accuracies) if len(mine) > 1 else 0.0,
                 "test_accuracy_min": min(accuracies),
@@ -226,6 +231,7 @@ def write_tables(out: Path, runs: list[RunResult], summary: list[dict[str, Any]]
             "run_dir": run.run_dir.name,
             "epochs": run.config.epochs,
             "lr": run.config.lr,
+            "weight_decay": run.config.weight_decay,
             "best_epoch": run.best_epoch,
             "test_accuracy": run.test_accuracy,
             "seconds_per_epoch": run.seconds_per_epoch,
@@ -267,16 +273,21 @@ def results_markdown(summary: list[dict[str, Any]], runs: list[RunResult]) -> st
     data = (
         f"the first {config.limit} training examples" if config.limit else "the full training split"
     )
+    header = (
+        "| rule | arch | test accuracy (mean ± std) | min | max | seeds | epochs | lr "
+        "| weight decay | s/epoch |"
+    )
     lines = [
-        "| rule | arch | test accuracy (mean ± std) | min | max | seeds | epochs | lr | s/epoch |",
-        "|---|---|---|---|---|---|---|---|---|",
+        header,
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in summary:
         lines.append(
             f"| {row['rule']} | {row['arch']} "
             f"| {row['test_accuracy_mean']:.2%} ± {row['test_accuracy_std']:.2%} "
             f"| {row['test_accuracy_min']:.2%} | {row['test_accuracy_max']:.2%} "
-            f"| {row['seeds']} | {row['epochs']} | {row['lr']:g} | {row['seconds_per_epoch']:.1f} |"
+            f"| {row['seeds']} | {row['epochs']} | {row['lr']:g} | {row['weight_decay']:g} "
+            f"| {row['seconds_per_epoch']:.1f} |"
         )
     lines += [
         "",

@@ -11,8 +11,9 @@ state is created from the run's seed in :meth:`LearningRule.setup` and saved
 with every checkpoint through :meth:`state_dict`, so a resumed run continues
 with the same feedback it started with.
 
-Each rule carries its own recipe, ``default_lr`` and ``default_epochs``, which
-``lenetlab train`` and ``lenetlab compare`` use unless told otherwise.
+Each rule carries its own recipe, ``default_lr``, ``default_epochs`` and
+``default_weight_decay``, which ``lenetlab train`` and ``lenetlab compare`` use
+unless told otherwise, and may set its own ``dropout``.
 """
 
 from __future__ import annotations
@@ -34,13 +35,21 @@ class LearningRule:
     label_smoothing: float = 0.0  # set by the training loop from its settings, before setup
     default_lr: float = TrainConfig.lr  # peak learning rate of the rule's recipe
     default_epochs: int = TrainConfig.epochs  # epochs of the rule's recipe
+    default_weight_decay: float = TrainConfig.weight_decay  # AdamW's decoupled decay in the recipe
+    dropout: float | None = None  # dropout before fc2 while training; None keeps the network's
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """The supervised objective: cross-entropy, with the run's label smoothing."""
         return F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
 
     def setup(self, model: nn.Module, generator: torch.Generator) -> None:
-        """Create any state the rule needs for ``model``, drawing randomness from ``generator``."""
+        """Create any state the rule needs for ``model``, drawing randomness from ``generator``.
+
+        Subclasses call this first: it sets the rule's own dropout, if it has
+        one. Dropout acts only in training, so the checkpoint's network is the same.
+        """
+        if self.dropout is not None:
+            model.dropout.p = self.dropout
 
     def trainable_parameters(self, model: nn.Module) -> Iterable[nn.Parameter]:
         """The parameters the optimiser should update; all of them unless a rule freezes some."""

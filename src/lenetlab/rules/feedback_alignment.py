@@ -26,12 +26,20 @@ from lenetlab.rules.layers import LAYERS, layer_call
 class FeedbackAlignment(FeedbackRule):
     """Fixed random feedback weights in place of the transposed forward weights."""
 
-    default_lr = 3e-3
+    # measured on full MNIST (seed 0), dropout off: lr 3e-3 for 20 epochs spiked in loss
+    # near the peak rate and reached 98.26% test (98.20% with weight decay 0.05); lr 1.5e-3
+    # with weight decay 0.05 for 30 epochs trained smoothly to 98.69%. On 15,000 examples
+    # for 5 epochs dropout on and off gave the same (89.8% and 88.9% test)
+    default_lr = 1.5e-3
+    default_epochs = 30
+    default_weight_decay = 0.05
+    dropout = 0.0
 
     def __init__(self) -> None:
         self.feedback: dict[str, torch.Tensor] = {}
 
     def setup(self, model, generator):
+        super().setup(model, generator)
         # B is drawn like PyTorch draws W: uniform in +-1/sqrt(fan-in)
         for name in LAYERS[1:]:
             shape = layer_call(model, name).weight.shape
