@@ -146,3 +146,50 @@ def test_pickle_passed_as_checkpoint_is_refused_unexecuted(lenetlab, tmp_path):
         done = lenetlab("evaluate", path)
         assert_one_line_error(done, str(path), "not a lenetlab checkpoint")
     assert not mark.exists()
+
+
+def test_zero_epochs_is_an_error_not_the_default(lenetlab, tmp_path):
+    done = lenetlab("train", "--epochs", "0", "--out", tmp_path / "zero")
+    assert_one_line_error(done, "epochs must be at least 1")
+    assert not (tmp_path / "zero").exists()
+
+
+def test_unknown_architecture_makes_no_folder(lenetlab, tmp_path):
+    done = lenetlab("train", "--arch", "resnet", "--out", tmp_path / "arch")
+    assert_one_line_error(done, "unknown architecture 'resnet'", "lenet5-1998")
+    assert not (tmp_path / "arch").exists()
+
+
+def test_out_that_is_a_file(lenetlab, tmp_path):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("keep me")
+    done = lenetlab("train", "--limit", "100", "--out", taken)
+    assert_one_line_error(done, str(taken))
+    assert taken.read_text() == "keep me"
+
+
+def test_resume_refuses_options_that_contradict_the_run(lenetlab, trained_run):
+    before = digest_tree(trained_run)
+    done = lenetlab("train", "--out", trained_run, "--resume", "--epochs", "6")
+    assert_one_line_error(done, "--epochs 6 (run: 2)")
+    assert digest_tree(trained_run) == before
+
+
+def test_show_input_keeps_both_images_with_one_name(lenetlab, trained_run, tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(
+            Path(__file__).parents[2] / "examples" / "marker-4.png", tmp_path / folder / "x.png"
+        )
+    seen = tmp_path / "seen"
+    done = lenetlab(
+        "predict", trained_run, tmp_path / "a/x.png", tmp_path / "b/x.png", "--show-input", seen
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in seen.iterdir()) == ["x-0.png", "x-2-0.png"]
+
+
+def test_serve_rejects_an_impossible_port(lenetlab, trained_run):
+    done = lenetlab("serve", trained_run, "--port", "99999")
+    assert done.returncode == 2
+    assert "must be from 0 to 65535" in done.stderr and "Traceback" not in done.stderr

@@ -4,6 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lenetlab.errors import ConfigError
 from lenetlab.models import ARCHITECTURES, LeNet5, count_parameters, get_architecture
 
 
@@ -62,5 +63,5 @@ def test_logits_are_not_rectified():
 
 
 def test_unknown_architecture_lists_known_ones():
-    with pytest.raises(ValueError, match="lenet5-1998"):
+    with pytest.raises(ConfigError, match="lenet5-1998"):
         get_architecture("alexnet")

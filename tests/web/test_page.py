@@ -11,6 +11,7 @@ Needs Debian's ``chromium`` (``apt-get install -y chromium``) and the
 from __future__ import annotations
 
 import math
+
 import pytest
 
 from lenetlab.web import running

@@ -52,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     except LenetlabError as exc:
         print(f"lenetlab: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        # a path the user named cannot be created, read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"lenetlab: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("lenetlab: interrupted", file=sys.stderr)
         return 130

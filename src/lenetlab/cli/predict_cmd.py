@@ -43,9 +43,20 @@ def _describe(path: str, reading) -> str:
     return f"{path}: number {reading.number} (digits {confidences})"
 
 
+def _unique_stem(stem: str, used: set[str]) -> str:
+    """``stem``, or ``stem-2``, ``stem-3``... when an earlier input had the same file name."""
+    candidate, number = stem, 1
+    while candidate in used:
+        number += 1
+        candidate = f"{stem}-{number}"
+    used.add(candidate)
+    return candidate
+
+
 def run(args: argparse.Namespace) -> int:
     recogniser = Recogniser.from_checkpoint(args.checkpoint)
     failures = 0
+    stems_used: set[str] = set()
 
     for path in args.images:
         try:
@@ -56,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
             continue
 
         if args.show_input and not reading.empty:
-            saved = save_digits(reading.preprocessed, args.show_input, stem=Path(path).stem)
+            stem = _unique_stem(Path(path).stem, stems_used)
+            saved = save_digits(reading.preprocessed, args.show_input, stem=stem)
             log.info("%s: network input saved as %s", path, ", ".join(str(p) for p in saved))
 
         if args.json:

@@ -8,6 +8,7 @@ import time
 
 from tqdm import tqdm
 
+from lenetlab.cli.options import bounded_int
 from lenetlab.report import ReportOptions, build_report
 
 log = logging.getLogger("lenetlab")
@@ -37,7 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-download", dest="download", action="store_false")
     parser.add_argument(
         "--points",
-        type=int,
+        type=bounded_int(10, 10_000),
         default=DEFAULTS.embedding_points,
         help="test examples in the PCA and t-SNE plots (default: %(default)s)",
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+from lenetlab.cli.options import bounded_int
+
 log = logging.getLogger("lenetlab")
 
 
@@ -18,7 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--port",
-        type=int,
+        type=bounded_int(0, 65535),
         default=8000,
         help="port to listen on, 0 for any free one (default: 8000)",
     )
@@ -29,13 +31,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--threads",
-        type=int,
+        type=bounded_int(1, 256),
         default=1,
         help="CPU threads PyTorch uses per request (default: 1, fastest for one small image)",
     )
     parser.add_argument(
         "--workers",
-        type=int,
+        type=bounded_int(1, 64),
         default=None,
         help="requests read at the same time (default: one per CPU core, at most 2)",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from tqdm import tqdm
 
 from lenetlab.cli.options import add_data_options
+from lenetlab.errors import ConfigError
 from lenetlab.models import ARCHITECTURES
 from lenetlab.rules import RULES, get_rule
 from lenetlab.training.config import TrainConfig
@@ -17,6 +19,7 @@ from lenetlab.training.loop import Reporter, train
 
 log = logging.getLogger("lenetlab")
 DEFAULTS = TrainConfig()
+parser_defaults: dict[str, object] = {}  # filled when the parser is built
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -59,6 +62,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
+    parser_defaults.update({name: parser.get_default(name) for name in RUN_SETTINGS})
 
 
 class ProgressBar(Reporter):
@@ -71,7 +75,10 @@ class ProgressBar(Reporter):
     def epoch_started(self, epoch: int, epochs: int, steps: int) -> None:
         self.loss, self.correct, self.count = 0.0, 0, 0
         self.bar = tqdm(
-            total=steps, desc=f"epoch {epoch}/{epochs}", leave=False, disable=not self.enabled
+            total=steps,
+            desc=f"epoch {epoch}/{epochs}",
+            leave=False,
+            disable=None if self.enabled else True,
         )
 
     def step_done(self, loss: float, correct: int, count: int) -> None:
@@ -97,15 +104,42 @@ class ProgressBar(Reporter):
         )
 
 
+# options whose value a resumed run takes from its saved settings
+RUN_SETTINGS = ("dataset", "arch", "rule", "epochs", "batch_size", "lr", "seed", "limit")
+
+
+def _check_resume_options(args: argparse.Namespace, out: Path) -> None:
+    """Refuse options given with --resume that differ from the run's saved settings."""
+    saved_meta = out / "last.json"
+    if not saved_meta.is_file():
+        return
+    saved = json.loads(saved_meta.read_text())["config"]
+    given = {
+        name: getattr(args, name)
+        for name in RUN_SETTINGS
+        if getattr(args, name) != parser_defaults.get(name)
+    }
+    clashes = [
+        f"--{n.replace('_', '-')} {v} (run: {saved[n]})"
+        for n, v in given.items()
+        if saved.get(n) != v
+    ]
+    if clashes:
+        raise ConfigError(
+            f"{out}: --resume continues with the run's saved settings, but "
+            f"{', '.join(clashes)} differ; drop them, or train into a new --out"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     recipe = get_rule(args.rule)  # its default_lr, _epochs, _weight_decay fill what is not given
     config = TrainConfig(
         dataset=args.dataset,
         arch=args.arch,
         rule=args.rule,
-        epochs=args.epochs or recipe.default_epochs,
+        epochs=recipe.default_epochs if args.epochs is None else args.epochs,
         batch_size=args.batch_size,
-        lr=args.lr or recipe.default_lr,
+        lr=recipe.default_lr if args.lr is None else args.lr,
         weight_decay=recipe.default_weight_decay,
         seed=args.seed,
         limit=args.limit,
@@ -114,6 +148,8 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
     )
     out = Path(args.out or f"runs/{config.dataset}-{config.arch}-{config.rule}-seed{config.seed}")
+    if args.resume:
+        _check_resume_options(args, out)
 
     result = train(config, out, resume=args.resume, reporter=ProgressBar(not args.no_progress))
 

@@ -46,7 +46,8 @@ USER_AGENT = "lenetlab-data-download"  # some hosts refuse Python's default agen
 def by_hand_hint(info: DatasetInfo, directory: Path) -> str:
     """How to place the files by hand, the last line of every failed search."""
     names = ", ".join(spec.name for spec in info.files.values())
-    return f"download {names} from {info.homepage} and place them in {directory}"
+    source = info.mirrors[0] if info.mirrors else info.homepage
+    return f"download {names} from {source} and place them in {directory}"
 
 
 def download_dataset(

@@ -22,6 +22,7 @@ or damaged copy is an error naming the file, not a reason to look further.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from lenetlab.data.datasets import ROLES, DatasetInfo, get_dataset_info
 from lenetlab.data.download import DEFAULT_TIMEOUT, by_hand_hint, download_dataset
 from lenetlab.data.verify import check_file
 from lenetlab.errors import DataError
+
+log = logging.getLogger(__name__)
 
 ENV_VAR = "LENETLAB_DATA"
 SYSTEM_DIR = Path("/usr/share/datasets")
@@ -98,6 +101,8 @@ def locate_dataset(
         ("system", system_dir if system_dir is not None else SYSTEM_DIR),
     ]
     roots = [(source, Path(root).expanduser()) for source, root in roots if root is not None]
+    if data_dir is not None and not Path(data_dir).expanduser().is_dir():
+        log.warning("--data-dir %s is not a folder; looking in the other places", data_dir)
 
     # the first folder with all four files wins, and its files must be intact
     for source, root in roots:

@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lenetlab.errors import ConfigError
+
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
 
@@ -71,7 +73,7 @@ def get_architecture(name: str) -> Architecture:
         return ARCHITECTURES[name]
     except KeyError:
         known = ", ".join(sorted(ARCHITECTURES))
-        raise ValueError(f"unknown architecture {name!r}; known: {known}") from None
+        raise ConfigError(f"unknown architecture {name!r}; known: {known}") from None
 
 
 class LeNet5(nn.Module):

@@ -29,7 +29,7 @@ import torch
 from safetensors.torch import save_file
 
 import lenetlab
-from lenetlab.errors import CheckpointError
+from lenetlab.errors import CheckpointError, ConfigError
 from lenetlab.models import LeNet5, get_architecture
 
 FORMAT = "lenetlab-checkpoint"
@@ -59,6 +59,13 @@ def library_versions() -> dict[str, str]:
     }
 
 
+def _usual_permissions(path: Path) -> None:
+    """Give a temporary file (created private, 0600) the mode of any file the user writes."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as f:
@@ -66,6 +73,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
+    _usual_permissions(tmp)
     os.replace(tmp, path)
 
 
@@ -96,6 +104,7 @@ def save_checkpoint(path: Path, ckpt: Checkpoint) -> None:
         save_file(tensors, str(tmp), metadata=header)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        _usual_permissions(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -162,7 +171,7 @@ def build_model(ckpt: Checkpoint, source: str | Path = "checkpoint") -> LeNet5:
     arch_name = ckpt.meta.get("arch")
     try:
         model = LeNet5(get_architecture(str(arch_name)))
-    except ValueError as exc:
+    except ConfigError as exc:
         raise CheckpointError(f"{source}: {exc}") from None
 
     expected = model.state_dict()

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from lenetlab.errors import ConfigError
+from lenetlab.models.lenet import get_architecture
 
 
 @dataclass
@@ -45,11 +46,9 @@ class TrainConfig:
             raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         if not 0 <= self.warmup_fraction < 1:
             raise ConfigError(f"warmup_fraction must be in [0, 1), got {self.warmup_fraction}")
-        if self.limit is not None and self.limit <= self.val_size:
-            raise ConfigError(
-                f"limit ({self.limit}) must exceed val_size ({self.val_size}) "
-                "so that some examples are left to train on"
-            )
+        if self.limit is not None and self.limit < 1:
+            raise ConfigError(f"limit must be at least 1 training image, got {self.limit}")
+        get_architecture(self.arch)  # fail now, with the known names, not after loading data
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -127,8 +127,9 @@ def train(
     """Train a LeNet-5 as ``config`` says, writing checkpoints and metrics to ``run_dir``."""
     reporter = reporter or Reporter()
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
     last_path = run_dir / ckpt_io.LAST
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"{run_dir}: exists and is not a folder; choose another --out")
 
     # refuse to overwrite a run unless asked to continue it
     previous = None
@@ -195,6 +196,7 @@ def train(
         best = previous.meta.get("best")
         _write_history(run_dir, history)
 
+    run_dir.mkdir(parents=True, exist_ok=True)
     meta_base = {
         "arch": config.arch,
         "rule": config.rule,

@@ -27,7 +27,7 @@ from typing import Any
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -151,6 +151,7 @@ def create_app(
         routes=routes,
         exception_handlers={
             ApiError: _api_error,
+            ClientDisconnect: _client_gone,
             HTTPException: _http_error,
             Exception: _internal_error,
         },
@@ -194,6 +195,11 @@ def _check_content_type(header: str | None) -> None:
             f"content type {kind or header!r} is not accepted; "
             f"send one of {', '.join(sorted(IMAGE_TYPES))}",
         )
+
+
+async def _client_gone(request: Request, error: ClientDisconnect) -> JSONResponse:
+    """The client hung up before its body arrived: nobody to answer, nothing went wrong here."""
+    return JSONResponse({"error": "the client disconnected before sending its body"}, 400)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
