@@ -137,6 +137,7 @@ def main() -> None:
     parser.add_argument("--tutorial-seeds", type=int, default=3, help="seeds of the tutorial loop")
     parser.add_argument("--tutorial-epochs", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="tiny run to check the script")
+    parser.add_argument("--name", default=None, help="results file name (default: train)")
     args = parser.parse_args()
 
     limit = 10_000 if args.quick else None
@@ -223,7 +224,7 @@ def main() -> None:
     ]
     markdown = "\n".join(lines) + "\n"
     print(markdown)
-    name = "train_quick" if args.quick else "train"
+    name = args.name or ("train_quick" if args.quick else "train")
     print("written:", write_results(name, results, markdown))
 
 
