@@ -78,6 +78,27 @@ class LearningRule:
         """Restore what :meth:`state_dict` returned."""
 
 
+class FixedFeedbackRule(LearningRule):
+    """A rule that carries errors through fixed random matrices drawn in ``setup``.
+
+    The matrices are the rule's whole state, saved with every checkpoint so a
+    resumed run sends its errors through the same feedback it started with.
+    """
+
+    def __init__(self) -> None:
+        self.feedback: dict[str, torch.Tensor] = {}
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {f"feedback.{name}": weight for name, weight in self.feedback.items()}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        self.feedback = {
+            key.removeprefix("feedback."): tensor.clone()
+            for key, tensor in state.items()
+            if key.startswith("feedback.")
+        }
+
+
 RULES: dict[str, Callable[[], LearningRule]] = {}
 
 

@@ -17,13 +17,13 @@ import math
 
 import torch
 
-from lenetlab.rules.base import register
+from lenetlab.rules.base import FixedFeedbackRule, register
 from lenetlab.rules.feedback import FeedbackRule
 from lenetlab.rules.layers import LAYERS, layer_call
 
 
 @register("feedback-alignment")
-class FeedbackAlignment(FeedbackRule):
+class FeedbackAlignment(FeedbackRule, FixedFeedbackRule):
     """Fixed random feedback weights in place of the transposed forward weights."""
 
     # measured on full MNIST (seed 0), dropout off: lr 3e-3 for 20 epochs spiked in loss
@@ -34,9 +34,6 @@ class FeedbackAlignment(FeedbackRule):
     default_epochs = 30
     default_weight_decay = 0.05
     dropout = 0.0
-
-    def __init__(self) -> None:
-        self.feedback: dict[str, torch.Tensor] = {}
 
     def setup(self, model, generator):
         super().setup(model, generator)
@@ -50,13 +47,3 @@ class FeedbackAlignment(FeedbackRule):
 
     def feedback_weights(self, model):
         return self.feedback
-
-    def state_dict(self):
-        return {f"feedback.{name}": weight for name, weight in self.feedback.items()}
-
-    def load_state_dict(self, state):
-        self.feedback = {
-            key.removeprefix("feedback."): tensor.clone()
-            for key, tensor in state.items()
-            if key.startswith("feedback.")
-        }
