@@ -39,7 +39,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--workers",
         type=bounded_int(1, 64),
         default=None,
-        help="requests read at the same time (default: one per CPU core, at most 2)",
+        help="large uploads (over 256 KB) read at the same time in worker threads "
+        "(default: one per CPU core, at most 2)",
     )
     parser.set_defaults(run=run)
 
