@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from lenetlab.errors import ImageError
-from lenetlab.imaging.loading import EXIF_ORIENTATION, MAX_PIXELS, load_image
+from lenetlab.imaging.captures import as_camera_stores
+from lenetlab.imaging.loading import MAX_PIXELS, load_image
 
 
 def encode(image: Image.Image, file_format: str, **options) -> bytes:
@@ -92,14 +93,8 @@ def test_first_frame_of_an_animated_gif():
 def test_exif_orientation_is_applied(orientation):
     upright = Image.new("L", (40, 20), 255)
     upright.paste(0, (0, 0, 10, 10))  # a dark mark in the top-left corner
-    stored = {
-        3: Image.Transpose.ROTATE_180,
-        6: Image.Transpose.ROTATE_90,
-        8: Image.Transpose.ROTATE_270,
-    }[orientation]
-    exif = Image.Exif()
-    exif[EXIF_ORIENTATION] = orientation
-    data = encode(upright.transpose(stored), "JPEG", quality=95, exif=exif)
+    stored, exif = as_camera_stores(upright, orientation)
+    data = encode(stored, "JPEG", quality=95, exif=exif)
 
     loaded = load_image(data)
 

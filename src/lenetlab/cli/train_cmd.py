@@ -19,7 +19,6 @@ from lenetlab.training.loop import Reporter, train
 
 log = logging.getLogger("lenetlab")
 DEFAULTS = TrainConfig()
-parser_defaults: dict[str, object] = {}  # filled when the parser is built
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -62,7 +61,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
-    parser_defaults.update({name: parser.get_default(name) for name in RUN_SETTINGS})
+    parser.set_defaults(setting_defaults={name: parser.get_default(name) for name in RUN_SETTINGS})
 
 
 class ProgressBar(Reporter):
@@ -117,7 +116,7 @@ def _check_resume_options(args: argparse.Namespace, out: Path) -> None:
     given = {
         name: getattr(args, name)
         for name in RUN_SETTINGS
-        if getattr(args, name) != parser_defaults.get(name)
+        if getattr(args, name) != args.setting_defaults[name]
     }
     clashes = [
         f"--{n.replace('_', '-')} {v} (run: {saved[n]})"

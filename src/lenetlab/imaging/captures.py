@@ -198,15 +198,24 @@ def capture_rotated(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     are stored turned 90 degrees anticlockwise; 8 is the reverse, 3 is 180.
     """
     upright = _gray(1.0 - _enlarge(digit, int(rng.integers(112, 321))))
-    orientation = int(rng.choice([3, 6, 8]))
-    stored = {
+    stored, exif = as_camera_stores(upright, int(rng.choice([3, 6, 8])))
+    return _encode(stored, "JPEG", quality=92, exif=exif)
+
+
+def as_camera_stores(upright: Image.Image, orientation: int) -> tuple[Image.Image, Image.Exif]:
+    """The pixels a camera writes for an ``upright`` picture, and the EXIF tag that undoes it.
+
+    ``orientation`` is the EXIF value: 3 (stored upside down), 6 or 8 (stored
+    turned a quarter, one way or the other).
+    """
+    turn = {
         3: Image.Transpose.ROTATE_180,
         6: Image.Transpose.ROTATE_90,
         8: Image.Transpose.ROTATE_270,
     }[orientation]
     exif = Image.Exif()
     exif[EXIF_ORIENTATION] = orientation
-    return _encode(upright.transpose(stored), "JPEG", quality=92, exif=exif)
+    return upright.transpose(turn), exif
 
 
 CAPTURES: dict[str, Capture] = {
