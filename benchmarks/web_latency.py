@@ -148,17 +148,15 @@ def in_process(checkpoint: str, body: bytes, threads: int, count: int) -> dict[s
     import torch
 
     from lenetlab.inference import Recogniser
-    from lenetlab.web.answers import prediction_answer
+    from lenetlab.web.answers import FEATURE_LAYERS, prediction_answer
 
     torch.set_num_threads(threads)
     recogniser = Recogniser.from_checkpoint(checkpoint)
     steps = {
         "read": lambda: recogniser.read(body),
-        "answer_without_maps": lambda: json.dumps(
-            prediction_answer(recogniser, recogniser.read(body), features=False)
-        ),
+        "answer_without_maps": lambda: json.dumps(prediction_answer(recogniser.read(body))),
         "answer_with_maps": lambda: json.dumps(
-            prediction_answer(recogniser, recogniser.read(body), features=True)
+            prediction_answer(recogniser.read(body, maps=FEATURE_LAYERS))
         ),
     }
     results = {}

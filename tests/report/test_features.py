@@ -137,3 +137,17 @@ def test_layer_tile_png_is_the_same_bytes_for_the_same_maps(model, digit):
 
     for name in ("conv1", "pool2", "fc1", "logits"):
         assert features.layer_tile_png(maps[name]) == features.layer_tile_png(maps[name].copy())
+
+
+@pytest.mark.parametrize("cmap_name", [ACTIVATION_CMAP, SIGNED_CMAP])
+def test_colourise_gives_the_bytes_matplotlib_gives(cmap_name):
+    rng = np.random.default_rng(0)
+    mosaic = rng.uniform(-1.5, 1.5, size=(40, 50)).astype(np.float32)
+    mosaic[0, :4] = [np.nan, -1.0, 1.0, 0.0]  # a gap and both ends of the scale
+    scale = features.ColourScale(cmap_name, -1.0, 1.0)
+
+    normalised = np.clip((mosaic - scale.vmin) / (scale.vmax - scale.vmin), 0.0, 1.0)
+    cmap = features.colormap(cmap_name)
+    expected = cmap(np.ma.masked_invalid(normalised), bytes=True)[..., :3]
+
+    np.testing.assert_array_equal(features.colourise(mosaic, scale), expected)

@@ -11,6 +11,7 @@ finds as MNIST framed its digits, and the network classifies the frames.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ class DigitReading:
     probabilities: list[float]  # one per class, summing to 1
     box: tuple[int, int, int, int]  # (left, top, right, bottom) in the source image
     image: np.ndarray  # the 28x28 frame the network saw, in [0, 1]
+    maps: dict[str, np.ndarray] | None = None  # layer outputs, when read asked for them
 
 
 @dataclass
@@ -89,17 +91,46 @@ class Recogniser:
         logits = self.model(self.to_input(frames))
         return torch.softmax(logits, dim=1).numpy()
 
-    def read(self, source: Any, name_for_errors: str | None = None) -> Reading:
-        """Find, frame and classify every digit in ``source`` (a path, bytes or an array)."""
+    @torch.no_grad()
+    def classify_with_maps(
+        self, frames: np.ndarray, layers: Sequence[str]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Probabilities as :meth:`classify` gives them, and the named layers' outputs.
+
+        One pass through the network gives both, so the web page's feature maps
+        cost no second forward pass. ``layers`` are names from
+        :meth:`~lenetlab.models.LeNet5.activations`; each output is an
+        ``(N, ...)`` float32 array.
+        """
+        if len(frames) == 0:
+            return np.zeros((0, 10), dtype=np.float32), {}
+        outputs = self.model.activations(self.to_input(frames))
+        unknown = sorted(set(layers) - set(outputs))
+        if unknown:
+            raise ValueError(f"unknown layers {unknown}; the network has {list(outputs)}")
+        probabilities = torch.softmax(outputs["logits"], dim=1).numpy()
+        return probabilities, {name: outputs[name].numpy() for name in layers}
+
+    def read(
+        self, source: Any, name_for_errors: str | None = None, maps: Sequence[str] = ()
+    ) -> Reading:
+        """Find, frame and classify every digit in ``source`` (a path, bytes or an array).
+
+        ``maps`` names layers whose outputs each digit keeps (``DigitReading.maps``).
+        """
         prepared = preprocess(source, name_for_errors=name_for_errors)
-        probabilities = self.classify(prepared.images)
+        if maps:
+            probabilities, outputs = self.classify_with_maps(prepared.images, maps)
+        else:
+            probabilities, outputs = self.classify(prepared.images), {}
         digits = [
             DigitReading(
                 digit=int(p.argmax()),
                 probabilities=[round(float(x), 6) for x in p],
                 box=crop.box,
                 image=crop.image,
+                maps={name: out[i] for name, out in outputs.items()} if maps else None,
             )
-            for crop, p in zip(prepared.digits, probabilities)
+            for i, (crop, p) in enumerate(zip(prepared.digits, probabilities))
         ]
         return Reading(digits=digits, preprocessed=prepared)

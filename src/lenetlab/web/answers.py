@@ -3,7 +3,8 @@
 Pictures travel as PNG data URIs, so a page can put them straight into an
 ``<img>`` and a script can decode them with any PNG reader:
 
-    answer = prediction_answer(recogniser, reading, features=True)
+    reading = recogniser.read(png_bytes, maps=FEATURE_LAYERS)
+    answer = prediction_answer(reading)
     answer["number"], answer["digits"][0]["input"]  # "7", "data:image/png;base64,..."
     answer["feature_maps"]["conv1"]["image"]  # the 6 conv1 maps in one PNG tile
 
@@ -14,14 +15,13 @@ figures use, so the page and the report show the same maps in the same colours.
 from __future__ import annotations
 
 import base64
-import io
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
-from lenetlab.inference import Reading, Recogniser
-from lenetlab.report.features import colour_scale, feature_maps, layer_tile_png, tile_layer
+from lenetlab.inference import DigitReading, Reading
+from lenetlab.report.features import colour_scale, layer_tile_png, tile_layer
+from lenetlab.report.png import encode_png
 
 # The layers whose maps the page shows: the two convolutions.
 FEATURE_LAYERS = ("conv1", "conv2")
@@ -37,20 +37,20 @@ def grey_png(image: np.ndarray) -> bytes:
     """A grey image, float in [0, 1] or uint8, as the bytes of an 8-bit PNG."""
     if image.dtype != np.uint8:
         image = np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(image, "L").save(buffer, format="PNG")
-    return buffer.getvalue()
+    return encode_png(image)
 
 
-def layer_maps(recogniser: Recogniser, image28: np.ndarray) -> dict[str, dict[str, Any]]:
-    """The maps of :data:`FEATURE_LAYERS` for one framed digit, each as one PNG tile.
+def layer_maps(digit: DigitReading) -> dict[str, dict[str, Any]]:
+    """The maps of :data:`FEATURE_LAYERS` for one digit read with them, each as one PNG tile.
 
     Each layer comes with its shape and its largest value, which the tile's
     brightest colour stands for (the scale starts at 0 for ReLU layers).
     Tiles have one pixel per activation; the page enlarges them, pixelated,
     which keeps them small and quick to encode.
     """
-    maps = feature_maps(recogniser.model, image28, recogniser.meta.get("dataset", "mnist"))
+    if digit.maps is None or not set(FEATURE_LAYERS) <= set(digit.maps):
+        raise ValueError(f"the digit was read without the maps of {FEATURE_LAYERS}")
+    maps = {name: digit.maps[name] for name in FEATURE_LAYERS}
     layers = {}
     for name in FEATURE_LAYERS:
         channels, height, width = maps[name].shape
@@ -66,18 +66,19 @@ def layer_maps(recogniser: Recogniser, image28: np.ndarray) -> dict[str, dict[st
     return layers
 
 
-def prediction_answer(recogniser: Recogniser, reading: Reading, features: bool) -> dict[str, Any]:
+def prediction_answer(reading: Reading) -> dict[str, Any]:
     """The body of ``POST /api/predict`` for one reading.
 
-    Every digit carries the 28x28 image the network saw (``input``) and, with
-    ``features``, its feature maps; the top-level ``input`` and
+    Every digit carries the 28x28 image the network saw (``input``) and, when
+    it was read with the maps of :data:`FEATURE_LAYERS`, its feature maps
+    (``None`` otherwise); the top-level ``input`` and
     ``feature_maps`` repeat those of the first digit, for callers that
     expect one digit.
     """
     answer = reading.to_dict()
     for entry, digit in zip(answer["digits"], reading.digits):
         entry["input"] = png_data_uri(grey_png(digit.image))
-        entry["feature_maps"] = layer_maps(recogniser, digit.image) if features else None
+        entry["feature_maps"] = layer_maps(digit) if digit.maps is not None else None
 
     first = answer["digits"][0] if answer["digits"] else None
     answer["message"] = NOTHING_DRAWN if reading.empty else None

@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from lenetlab.errors import ImageError
 from lenetlab.imaging.loading import MAX_BYTES
 from lenetlab.inference import Recogniser
-from lenetlab.web.answers import grey_png, png_data_uri, prediction_answer
+from lenetlab.web.answers import FEATURE_LAYERS, grey_png, png_data_uri, prediction_answer
 from lenetlab.web.samples import TestDigits
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -189,10 +189,12 @@ def model_info(recogniser: Recogniser, max_body_bytes: int) -> dict[str, Any]:
 def _read_image(recogniser: Recogniser, source: Any, features: bool) -> dict[str, Any]:
     """Preprocess and classify in a worker thread; unreadable images become a 422."""
     try:
-        reading = recogniser.read(source, name_for_errors="image")
+        reading = recogniser.read(
+            source, name_for_errors="image", maps=FEATURE_LAYERS if features else ()
+        )
     except ImageError as error:
         raise ApiError(422, str(error)) from None
-    return prediction_answer(recogniser, reading, features)
+    return prediction_answer(reading)
 
 
 def _check_content_type(header: str | None) -> None:
