@@ -8,6 +8,7 @@ and prints the Markdown.
 
     python benchmarks/rules_compare.py          # 1 seed, full MNIST (about 25 min on 1 thread)
     python benchmarks/rules_compare.py --seeds 3 --threads 2
+    python benchmarks/rules_compare.py --rules backprop,feedback-alignment --seeds 3 --name fa
     python benchmarks/rules_compare.py --limit 10000 --epochs 2   # a smoke run
 """
 
@@ -79,6 +80,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default="runs/benchmark-rules")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--name", default="rules", help="results file name")
     args = parser.parse_args()
 
     config = CompareConfig(
@@ -112,7 +114,7 @@ def main() -> None:
         "summary": result.summary,
         "bars": checks,
     }
-    write_results("rules", results, markdown)
+    write_results(args.name, results, markdown)
     print(markdown)
 
 
