@@ -8,9 +8,11 @@ Two questions, answered in one run so that both sides see the same machine:
 2. Speed: against the loop that tutorials write (a DataLoader over tensors,
    batch size 50, Adam at 1e-3, the textbook LeNet-5), measured alternately
    seed by seed in this process: time per epoch, time until the test accuracy
-   first reaches 99.1%, and the final accuracy of each. The compute floor is
-   the network's training FLOPs over this machine's float32 matmul rate,
-   measured now.
+   first reaches 99.1%, and the final accuracy of each. A run that never
+   reaches 99.1% counts its whole training time, a lower bound on what it
+   would have needed, so the ratio of median times is a lower bound too. The
+   compute floor is the network's training FLOPs over this machine's float32
+   matmul rate, measured now.
 
 Test accuracy after every epoch is measured outside the timed part and used
 only for the time-to-accuracy figure; it never chooses a model.
@@ -123,12 +125,25 @@ def run_lenetlab(seed, splits, test_x, epochs, limit):
 
 
 def time_to_target(run) -> float | None:
+    """Training seconds until the test accuracy after an epoch first reaches TARGET, or None."""
     elapsed = 0.0
     for seconds, accuracy in zip(run["seconds"], run["test"]):
         elapsed += seconds
         if accuracy >= TARGET:
             return elapsed
     return None
+
+
+def median_time_to_target(runs) -> float:
+    """A lower bound on the median time to TARGET, counting runs that never got there.
+
+    A run that ends below the target would have needed at least all of its
+    training time, so it counts as that (a lower bound on its own time). The
+    median of lower bounds is a lower bound on the median: raising any value
+    can only raise a median.
+    """
+    times = [time_to_target(run) for run in runs]
+    return statistics.median(sum(run["seconds"]) if t is None else t for run, t in zip(runs, times))
 
 
 def main() -> None:
@@ -191,16 +206,29 @@ def main() -> None:
             "runs": tutorial,
         },
         "speedup_per_epoch": tutorial_epoch / ours_epoch,
-        "speedup_time_to_target": (
+        # of the runs that reached the target only (None unless both sides have some)
+        "speedup_time_to_target_reached_only": (
             statistics.median(reached_tutorial) / statistics.median(reached)
             if reached and reached_tutorial
+            else None
+        ),
+        # every run counted, a run that never reached it at its whole training time: a lower
+        # bound on the ratio of medians when all of lenetlab's runs reached it
+        "median_time_to_target_at_least": {
+            "lenetlab": median_time_to_target(ours),
+            "tutorial": median_time_to_target(tutorial),
+        },
+        "speedup_time_to_target_at_least": (
+            median_time_to_target(tutorial) / median_time_to_target(ours)
+            if len(reached) == len(ours)
             else None
         ),
         "times_floor": ours_epoch / floor,
     }
 
     acc = results["accuracy"]
-    ttt = results["speedup_time_to_target"]
+    ttt = results["speedup_time_to_target_at_least"]
+    ttt_medians = results["median_time_to_target_at_least"]
     lines = [
         "| figure | value |",
         "| --- | --- |",
@@ -209,12 +237,12 @@ def main() -> None:
         "| per seed | " + ", ".join(f"{a:.2%}" for a in acc["per_seed"]) + " |",
         f"| seconds per epoch: lenetlab / tutorial loop | {ours_epoch:.2f} / {tutorial_epoch:.2f} "
         f"({results['speedup_per_epoch']:.2f}x) |",
-        f"| seconds to {TARGET:.1%} test accuracy, median: lenetlab / tutorial | "
-        f"{statistics.median(reached) if reached else float('nan'):.1f} / "
-        f"{statistics.median(reached_tutorial) if reached_tutorial else float('nan'):.1f} "
-        f"({ttt:.2f}x) |"
+        f"| seconds to {TARGET:.1%} test accuracy, median over all runs (a run that never "
+        f"reached it counts its whole training time): lenetlab / tutorial | "
+        f"{ttt_medians['lenetlab']:.1f} / at least {ttt_medians['tutorial']:.1f} "
+        f"(at least {ttt:.2f}x) |"
         if ttt
-        else f"| seconds to {TARGET:.1%} | not reached by both |",
+        else f"| seconds to {TARGET:.1%} | not reached by every lenetlab run |",
         f"| runs reaching {TARGET:.1%}: lenetlab / tutorial | {len(reached)}/{len(ours)} / "
         f"{len(reached_tutorial)}/{len(tutorial)} |",
         f"| final test accuracy of the tutorial loop, mean | "

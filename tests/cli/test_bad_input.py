@@ -192,4 +192,12 @@ def test_show_input_keeps_both_images_with_one_name(lenetlab, trained_run, tmp_p
 def test_serve_rejects_an_impossible_port(lenetlab, trained_run):
     done = lenetlab("serve", trained_run, "--port", "99999")
     assert done.returncode == 2
-    assert "must be from 0 to 65535" in done.stderr and "Traceback" not in done.stderr
+    assert_one_line_error(done, "must be from 0 to 65535", "lenetlab serve --help")
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr  # no usage block
+
+
+def test_a_misspelt_command_gets_one_line_with_the_known_ones(lenetlab):
+    done = lenetlab("trian")
+    assert done.returncode == 2
+    assert_one_line_error(done, "invalid choice: 'trian'", "'train'")
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr

@@ -150,6 +150,17 @@ def test_nothing_found_without_download(roots):
     assert message.endswith(f"place them in {roots['data_dir'] / 'mnist'}")
 
 
+def test_a_data_dir_that_is_a_file_is_not_offered_as_the_place(roots, caplog):
+    readme = roots["data_dir"] / "README.md"
+    readme.write_text("not a folder")
+
+    with pytest.raises(DataError) as info:
+        locate_dataset("mnist", readme, system_dir=roots["system"], download=False)
+
+    assert "is not a folder" in caplog.text
+    assert str(info.value).endswith(f"place them in {roots['cache'] / 'mnist'}")
+
+
 def test_nothing_found_and_no_mirror_answers(roots, refused_url, caplog):
     with pytest.raises(DataError) as info:
         locate(roots, download=True, mirrors=[refused_url], timeout=2)

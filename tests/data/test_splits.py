@@ -53,6 +53,13 @@ def test_val_size_and_limit(splits, mnist_dir):
     assert torch.equal(small.val.labels, splits.val.labels[-1_000:])
 
 
+def test_a_limit_over_the_training_images_uses_all_and_says_so(mnist_dir, caplog):
+    big = load_splits("mnist", data_dir=mnist_dir, download=False, limit=100_000)
+
+    assert len(big.train) == 55_000
+    assert "limit 100000 is more than the 55000 training images" in caplog.text
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

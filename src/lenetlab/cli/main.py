@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import NoReturn
 
 from lenetlab import __version__
 from lenetlab.cli import (
@@ -25,9 +26,23 @@ from lenetlab.errors import LenetlabError
 
 COMMANDS = [data_cmd, train_cmd, evaluate_cmd, predict_cmd, report_cmd, compare_cmd, serve_cmd]
 
+USAGE_ERROR = 2  # argparse's exit status for a command line it cannot parse
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other lenetlab error.
+
+    argparse prints the whole usage block before the message; in a log or a
+    script's output the message is what matters, and ``--help`` is one step away.
+    Sub-command parsers are made of the same class.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"lenetlab: error: {message} (see '{self.prog} --help')\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="lenetlab",
         description="LeNet-5 on real handwriting, and learning rules a brain might use.",
     )

@@ -101,7 +101,8 @@ def locate_dataset(
         ("system", system_dir if system_dir is not None else SYSTEM_DIR),
     ]
     roots = [(source, Path(root).expanduser()) for source, root in roots if root is not None]
-    if data_dir is not None and not Path(data_dir).expanduser().is_dir():
+    data_root = Path(data_dir).expanduser() if data_dir is not None else None
+    if data_root is not None and not data_root.is_dir():
         log.warning("--data-dir %s is not a folder; looking in the other places", data_dir)
 
     # the first folder with all four files wins, and its files must be intact
@@ -114,7 +115,9 @@ def locate_dataset(
                 return DatasetFiles(info, directory, paths, source)
 
     # nothing on disk: download, or say where to put the files
-    target = (Path(data_dir).expanduser() if data_dir is not None else cache) / info.name
+    # into --data-dir when it is a folder or can become one, else into the cache
+    usable = data_root is not None and (data_root.is_dir() or not data_root.exists())
+    target = (data_root if usable else cache) / info.name
     looked = ", ".join(str(root) for _, root in roots)
     if not download:
         raise DataError(

@@ -14,6 +14,7 @@ indexing these tensors, so there is no DataLoader.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from lenetlab.data.datasets import DatasetInfo, get_dataset_info
 from lenetlab.data.idx import read_idx
 from lenetlab.data.locate import locate_dataset
 from lenetlab.errors import ConfigError, DataError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_VAL_SIZE = 5_000
 
@@ -70,6 +73,11 @@ def load_splits(
         raise ConfigError(f"val_size must be from 0 to {num_train - 1}, got {val_size}")
     if limit is not None and limit < 1:
         raise ConfigError(f"limit must be at least 1, got {limit}")
+    if limit is not None and limit > num_train - val_size:
+        log.warning(
+            "limit %d is more than the %d training images left after validation; using all %d",
+            limit, num_train - val_size, num_train - val_size,
+        )  # fmt: skip
 
     files = locate_dataset(name, data_dir, download)
     train_images, train_labels = _load_pair(

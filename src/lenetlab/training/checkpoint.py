@@ -188,6 +188,11 @@ def build_model(ckpt: Checkpoint, source: str | Path = "checkpoint") -> LeNet5:
                 f"{source}: weight {name} has shape {tuple(tensor.shape)}, architecture "
                 f"{arch_name!r} needs {tuple(expected[name].shape)}"
             )
+        # a network with integer or non-finite weights answers nonsense without complaint
+        if not tensor.is_floating_point():
+            raise CheckpointError(f"{source}: weight {name} is {tensor.dtype}, not floating point")
+        if not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(f"{source}: weight {name} holds NaN or infinite values")
     model.load_state_dict(ckpt.model)
     return model.eval()
 

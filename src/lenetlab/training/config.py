@@ -17,7 +17,7 @@ from lenetlab.models.lenet import get_architecture
 @dataclass
 class TrainConfig:
     dataset: str = "mnist"  # data set name: mnist or fashion-mnist
-    arch: str = "lenet5"  # network: lenet5 (the course's) or lenet5-1998 (tanh, avg pooling)
+    arch: str = "lenet5"  # network: lenet5 (the course's), lenet5-1998 or lenet5-wide
     rule: str = "backprop"  # learning rule that turns errors into weight changes
     epochs: int = 15  # passes over the training split
     batch_size: int = 256  # examples per weight update

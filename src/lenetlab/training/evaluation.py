@@ -70,7 +70,7 @@ def evaluate(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor) -> Ev
     confusion.index_put_((labels, predicted), torch.ones_like(labels), accumulate=True)
 
     return Evaluation(
-        accuracy=float((predicted == labels).float().mean()) if len(labels) else 0.0,
+        accuracy=int((predicted == labels).sum()) / len(labels) if len(labels) else 0.0,
         loss=float(F.cross_entropy(logits, labels)) if len(labels) else 0.0,
         confusion=confusion.tolist(),
         count=len(labels),
