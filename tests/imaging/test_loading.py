@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import struct
+import threading
 import warnings
 import zlib
 
@@ -212,6 +215,46 @@ def test_file_over_the_byte_limit_is_refused(tmp_path):
         load_image(path.read_bytes(), max_bytes=1_000)
 
 
+@pytest.fixture
+def fifo(tmp_path):
+    """A named pipe nobody writes to; a reader stuck on it is let go after 10 seconds."""
+    path = tmp_path / "pipe.png"
+    os.mkfifo(path)
+    release = threading.Timer(10, hang_up, args=(path,))
+    release.start()
+    yield path
+    release.cancel()
+
+
+def hang_up(path) -> None:
+    """Open and close the pipe's writing end, so a blocked reader sees the end of the file."""
+    with contextlib.suppress(OSError):  # no reader waiting: nothing to let go
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(fifo):
+    with pytest.raises(ImageError) as error:
+        load_image(fifo)
+    assert_one_line_naming(error, str(fifo), "not a regular file")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero on this system")
+def test_an_endless_device_is_refused_unread():
+    with pytest.raises(ImageError) as error:
+        load_image("/dev/zero")
+    assert_one_line_naming(error, "/dev/zero", "not a regular file")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="no /proc on this system")
+def test_a_file_longer_than_its_stated_size_is_still_refused():
+    status = "/proc/self/status"  # a regular file that says it holds 0 bytes
+    assert os.stat(status).st_size == 0
+    with pytest.raises(ImageError) as error:
+        load_image(status, max_bytes=100)
+    assert_one_line_naming(error, status, "over the", "MB limit")
+
+
 def test_bytes_that_are_no_image_are_refused():
     with pytest.raises(ImageError) as error:
         load_image(b"this is not an image at all", name_for_errors="notes.txt")
@@ -256,8 +299,9 @@ def test_empty_and_missing_files_are_refused(tmp_path):
         load_image(missing)
     assert_one_line_naming(error, str(missing), "cannot read")
 
-    with pytest.raises(ImageError, match="cannot read"):
+    with pytest.raises(ImageError) as error:
         load_image(tmp_path)  # a folder
+    assert_one_line_naming(error, str(tmp_path), "cannot read", "not a regular file")
 
 
 @pytest.mark.parametrize("file_format", ["PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF"])

@@ -201,6 +201,26 @@ def test_save_digits_writes_what_the_network_sees(digits, tmp_path):
         assert np.abs(saved - digit.image).max() <= 0.5 / 255 + 1e-6
 
 
+def test_save_digits_never_replaces_a_file_that_is_there(digits, tmp_path):
+    result = preprocess(capture_number(digits[:2], np.random.default_rng(0)))
+    theirs = tmp_path / "number-0.png"
+    theirs.write_bytes(b"the user's own picture")
+
+    paths = save_digits(result, tmp_path, stem="number")
+
+    assert theirs.read_bytes() == b"the user's own picture"
+    assert [path.name for path in paths] == ["number-0-2.png", "number-1.png"]
+    saved = np.asarray(Image.open(paths[0]), dtype=np.float32) / 255.0
+    assert np.abs(saved - result.digits[0].image).max() <= 0.5 / 255 + 1e-6
+
+
+def test_save_digits_takes_the_next_free_name_each_time(digits, tmp_path):
+    result = preprocess(digits[0])
+    names = [save_digits(result, tmp_path, stem="seen")[0].name for _ in range(3)]
+    assert names == ["seen-0.png", "seen-0-2.png", "seen-0-3.png"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(names)  # no leftovers
+
+
 def test_settings_change_the_frame(digits):
     large = preprocess(digits[0], settings=PreprocessSettings(box_size=24, frame_size=32))
     assert large.digits[0].image.shape == (32, 32)

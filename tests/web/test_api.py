@@ -17,7 +17,9 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from lenetlab.imaging.loading import MAX_BYTES
+from lenetlab.inference import Recogniser
 from lenetlab.report.features import feature_maps, layer_tile_png, tile_layer
+from lenetlab.training.checkpoint import LAST, load_checkpoint, save_checkpoint
 from lenetlab.web import TestDigits, create_app
 from lenetlab.web.app import IMAGE_TYPES
 from tests.web.drawn import decode_png, encode, on_paper, pad_png, row_png
@@ -223,6 +225,14 @@ def test_body_over_the_limit_is_413_from_its_declared_length(client):
     assert f"{MAX_BYTES:,}-byte limit" in response.json()["error"]
 
 
+@pytest.mark.parametrize("declared", ["9" * 5000, "-5", "0x10"])  # 5,000 digits: over int()'s
+def test_a_content_length_that_is_no_plain_number_is_400(client, declared):
+    headers = {**PNG, "Content-Length": declared}
+    response = client.post("/api/predict", content=_valid_png(), headers=headers)
+    assert response.status_code == 400
+    assert "Content-Length" in response.json()["error"]
+
+
 def test_body_over_the_limit_is_413_while_streaming(recogniser):
     small = create_app(recogniser, max_body_bytes=10_000)
     sent = []
@@ -268,6 +278,16 @@ def test_limit_cannot_exceed_the_preprocessings(recogniser):
         ("POST", "/api/predict?features=maybe", 400),
         ("GET", "/api/random-digit?index=10000", 400),
         ("GET", "/api/random-digit?index=-1", 400),
+        ("GET", "/api/random-digit?index=%C2%B2", 400),  # superscript two: a digit to isdigit()
+        ("GET", "/api/random-digit?index=%D9%A3", 400),  # Arabic-Indic three: int() reads it
+        ("GET", "/api/random-digit?index=%EF%BC%93", 400),  # fullwidth three
+        ("GET", "/api/random-digit?index=%FF", 400),  # not UTF-8
+        ("GET", "/api/random-digit?index=", 400),
+        ("GET", "/api/random-digit?index=+1", 400),
+        ("GET", "/api/random-digit?index=1" + "0" * 5000, 400),  # past int()'s 4,300 digits
+        ("GET", "/api/random-digit?features=%C2%B9", 400),  # superscript one
+        ("POST", "/api/predict?features=%C2%B9", 400),
+        ("POST", "/api/predict?features=", 400),
     ],
 )
 def test_malformed_requests_get_json_4xx(client, method, path, status):
@@ -316,6 +336,22 @@ def test_info_describes_the_model(client):
     assert 0.9 < info["val_accuracy"] <= 1
     assert info["max_body_bytes"] == MAX_BYTES
     assert info["random_digits"] is True
+
+
+def test_info_describes_the_weights_served_not_the_best_epoch(web_run, recogniser, tmp_path):
+    last = load_checkpoint(web_run / LAST)
+    earlier_best = {**last.meta["metrics"], "epoch": 1, "val_accuracy": 0.5}
+    last.meta = {**last.meta, "best": earlier_best}
+    save_checkpoint(tmp_path / LAST, last)
+    served = Recogniser.from_checkpoint(tmp_path / LAST)
+
+    with TestClient(create_app(served)) as client:
+        info = client.get("/api/info").json()
+
+    assert info["epoch"] == last.meta["epoch"] == 2
+    assert info["val_accuracy"] == last.meta["metrics"]["val_accuracy"]
+    assert info["val_accuracy"] > 0.9
+    assert "test_accuracy" in info  # the page shows it when a checkpoint has one
 
 
 def test_page_and_assets_are_served_with_a_strict_policy(client):

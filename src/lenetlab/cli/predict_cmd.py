@@ -26,7 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--show-input",
         metavar="DIR",
         default=None,
-        help="save the 28x28 image the network saw for each digit into DIR",
+        help="save the 28x28 image the network saw for each digit into DIR; a file already "
+        "there is never replaced: the picture takes the next free name (x-0-2.png, ...)",
     )
     parser.set_defaults(run=run)
 

@@ -12,8 +12,9 @@ pipeline sees one kind of picture:
 
 It refuses, with a one-line :class:`~lenetlab.errors.ImageError` naming the
 file, anything it cannot read: unknown or corrupt bytes, truncated files,
-files over :data:`MAX_BYTES` and images over :data:`MAX_PIXELS` (the last
-also catches decompression bombs before a pixel is decoded). Only the formats
+paths that are no regular file (a folder, a pipe, ``/dev/zero``), files over
+:data:`MAX_BYTES` and images over :data:`MAX_PIXELS` (the last also catches
+decompression bombs before a pixel is decoded). Only the formats
 in :data:`FORMATS` are tried, so a file cannot steer Pillow into a parser we
 did not mean to expose (EPS, for one, runs Ghostscript).
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import struct
 import warnings
 from dataclasses import dataclass, field
@@ -161,10 +163,7 @@ def _read_bytes(
         path = Path(source)
         name = name_for_errors or str(path)
         try:
-            size = path.stat().st_size
-            if size > max_bytes:
-                raise ImageError(_too_many_bytes(name, size, max_bytes))
-            data = path.read_bytes()
+            data = _read_regular_file(path, name, max_bytes)
         except OSError as error:
             reason = error.strerror or type(error).__name__
             raise ImageError(f"{name}: cannot read the file ({reason})") from None
@@ -176,8 +175,57 @@ def _read_bytes(
     return data, name
 
 
-def _too_many_bytes(name: str, size: int, max_bytes: int) -> str:
-    return f"{name}: file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit"
+def _read_regular_file(path: Path, name: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file, refused once they pass ``max_bytes``.
+
+    Anything else is refused before it is opened: ``/dev/zero`` never ends
+    and a named pipe waits for a writer forever. The file is opened without
+    waiting and checked again, in case the path was swapped in between. Its
+    stated size is not trusted either: a file that grows, or one in ``/proc``
+    that claims to hold nothing, is read only to one byte past the limit.
+    """
+    status = os.stat(path)
+    _refuse_unless_regular(status.st_mode, name)
+    if status.st_size > max_bytes:
+        raise ImageError(_too_many_bytes(name, status.st_size, max_bytes))
+
+    with open(path, "rb", opener=_open_without_waiting) as file:
+        _refuse_unless_regular(os.fstat(file.fileno()).st_mode, name)
+        data = file.read(max_bytes + 1)
+
+    if len(data) > max_bytes:
+        raise ImageError(_too_many_bytes(name, None, max_bytes))
+    return data
+
+
+def _refuse_unless_regular(mode: int, name: str) -> None:
+    if not stat.S_ISREG(mode):
+        raise ImageError(f"{name}: cannot read the file ({_file_kind(mode)}, not a regular file)")
+
+
+def _file_kind(mode: int) -> str:
+    """What a path that is not a regular file is, in words, for the message refusing it."""
+    kinds = (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((kind for is_kind, kind in kinds if is_kind(mode)), "a special file")
+
+
+def _open_without_waiting(path: str, flags: int) -> int:
+    """``os.open`` that returns at once even if the path has become a named pipe."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+def _too_many_bytes(name: str, size: int | None, max_bytes: int) -> str:
+    """The refusal of a file over the limit; ``size`` is None when only a part was read."""
+    limit = f"the {max_bytes / 2**20:g} MB limit"
+    if size is None:
+        return f"{name}: file is over {limit}"
+    return f"{name}: file is {size / 2**20:.1f} MB, over {limit}"
 
 
 def _open(data: bytes, name: str) -> Image.Image:

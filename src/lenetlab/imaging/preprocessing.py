@@ -20,6 +20,7 @@ The caller normalises with the data set's mean and standard deviation.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,17 +198,49 @@ def save_digits(result: Preprocessed, directory: str | Path, stem: str = "digit"
     """Write each framed digit as an 8-bit PNG, ``<stem>-<n>.png``, and return the paths.
 
     These are exactly what the network is shown (before mean/std
-    normalisation), for ``predict --show-input``.
+    normalisation), for ``predict --show-input``. The folder may hold the
+    user's own images, so no file is ever replaced: where ``<stem>-<n>.png``
+    exists, the digit goes to ``<stem>-<n>-2.png``, ``-3`` and so on, and
+    the paths returned are the ones written.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for number, digit in enumerate(result.digits):
-        path = directory / f"{stem}-{number}.png"
         pixels = np.round(np.clip(digit.image, 0.0, 1.0) * 255.0).astype(np.uint8)
-        Image.fromarray(pixels, "L").save(path)
-        paths.append(path)
+        png = io.BytesIO()
+        Image.fromarray(pixels, "L").save(png, "PNG")
+        paths.append(_write_to_free_name(directory / f"{stem}-{number}.png", png.getvalue()))
     return paths
+
+
+def _write_to_free_name(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path``, or to ``<stem>-2``, ``-3``... beside it if taken; say where."""
+    candidate, copy = path, 1
+    while not _write_new_file(candidate, data):
+        copy += 1
+        candidate = path.with_stem(f"{path.stem}-{copy}")
+    return candidate
+
+
+def _write_new_file(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` only if nothing is there; False, touching nothing, if taken.
+
+    Exclusive creation makes the check and the write one step, so a file
+    that appears meanwhile is not replaced either, nor is a symbolic link
+    followed. A half-written file of ours is removed rather than left.
+    """
+    try:
+        file = open(path, "xb")
+    except FileExistsError:
+        return False
+    try:
+        with file:
+            file.write(data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return True
 
 
 @dataclass(frozen=True)

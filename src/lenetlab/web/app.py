@@ -72,6 +72,10 @@ SECURITY_HEADERS = [
 ]
 
 
+# Longest number a query value or Content-Length may spell: far beyond any index or
+# body size, and far short of the 4,300 digits past which int() refuses a string.
+MAX_DIGITS = 18
+
 # Bodies up to this size are read on the event loop itself: a drawing takes a
 # few milliseconds, less than waking a worker thread costs on an idle machine
 # (measured: median 3.2 ms inline against 6.5 ms through a thread). Larger
@@ -173,15 +177,16 @@ def create_app(
 def model_info(recogniser: Recogniser, max_body_bytes: int) -> dict[str, Any]:
     """What ``GET /api/info`` says about the model, from its checkpoint's metadata."""
     meta = recogniser.meta
-    best = meta.get("best") or meta.get("metrics") or {}
+    # the epoch that made these weights: in last.safetensors that need not be the best
+    metrics = meta.get("metrics") or {}
     return {
         "arch": meta.get("arch"),
         "arch_description": recogniser.model.arch.description,
         "dataset": meta.get("dataset"),
         "rule": meta.get("rule"),
-        "epoch": best.get("epoch", meta.get("epoch")),  # of the weights served
-        "val_accuracy": best.get("val_accuracy"),
-        "test_accuracy": meta.get("test_accuracy", best.get("test_accuracy")),
+        "epoch": meta.get("epoch", metrics.get("epoch")),
+        "val_accuracy": metrics.get("val_accuracy"),
+        "test_accuracy": meta.get("test_accuracy", metrics.get("test_accuracy")),
         "max_body_bytes": max_body_bytes,
     }
 
@@ -222,10 +227,13 @@ async def _read_body(request: Request, limit: int) -> bytes:
     """
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
-            raise ApiError(400, f"Content-Length {declared!r} is not a whole number")
-        if int(declared) > limit:
-            raise ApiError(413, _too_large(limit, f"Content-Length {int(declared):,}"))
+        declared_size = _whole_number(declared)
+        if declared_size is None:
+            raise ApiError(
+                400, f"Content-Length {declared!r} is not a number of 1-{MAX_DIGITS} digits"
+            )
+        if declared_size > limit:
+            raise ApiError(413, _too_large(limit, f"Content-Length {declared_size:,}"))
 
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -255,9 +263,22 @@ def _flag(value: str | None, name: str, default: bool) -> bool:
 def _index(value: str | None, count: int) -> int | None:
     if value is None:
         return None
-    if not value.isdigit() or int(value) >= count:
+    index = _whole_number(value)
+    if index is None or index >= count:
         raise ApiError(400, f"index must be a whole number from 0 to {count - 1}, got {value!r}")
-    return int(value)
+    return index
+
+
+def _whole_number(value: str) -> int | None:
+    """``value`` as a number if it is 1 to :data:`MAX_DIGITS` (18) ASCII digits, else None.
+
+    ``str.isdigit`` alone also passes '²', which ``int`` refuses, and
+    other scripts' digits, which ``int`` reads; and ``int`` refuses strings
+    of over 4,300 digits. Each of those would otherwise end in a 500.
+    """
+    if value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS:
+        return int(value)
+    return None
 
 
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
