@@ -29,6 +29,17 @@ def datasets_dir() -> Path:
     return found
 
 
+@pytest.fixture
+def one_torch_thread():
+    """Tests share the machine's cores; one PyTorch thread keeps them from slowing each other."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 

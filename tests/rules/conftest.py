@@ -32,12 +32,8 @@ def data_dir() -> str:
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    """Tests share the machine; one thread keeps them from slowing each other."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def one_thread(one_torch_thread):
+    """Every test here runs on one PyTorch thread."""
 
 
 @pytest.fixture

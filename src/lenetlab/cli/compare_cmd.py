@@ -6,7 +6,7 @@ import argparse
 import logging
 from typing import Any
 
-from lenetlab.cli.options import add_data_options
+from lenetlab.cli.options import add_data_options, add_threads_option
 from lenetlab.lab import CompareConfig, run_comparison
 from lenetlab.rules import RULES
 from lenetlab.training.loop import Reporter
@@ -36,9 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=50,
         help="steps between angle samples (default: %(default)s)",
     )
-    parser.add_argument(
-        "--threads", type=int, default=None, help="CPU threads (default: PyTorch's)"
-    )
+    add_threads_option(parser, default=None, meaning="PyTorch's")
     parser.add_argument(
         "--out", default="runs/compare", help="output folder (default: %(default)s)"
     )

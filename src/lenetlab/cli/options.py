@@ -20,6 +20,23 @@ def bounded_int(low: int, high: int):
     return parse
 
 
+MAX_THREADS = 256  # the same ceiling as ``serve --threads``
+
+# The largest seed: each epoch's shuffle seeds a generator with seed * 1_000_003 + epoch,
+# which must stay below 2**64; 2**32 - 1 leaves room for any number of epochs.
+MAX_SEED = 2**32 - 1
+
+
+def add_threads_option(parser: argparse.ArgumentParser, default: int | None, meaning: str) -> None:
+    """``--threads``, checked up front: PyTorch raises on a negative count, and 0 was ignored."""
+    parser.add_argument(
+        "--threads",
+        type=bounded_int(1, MAX_THREADS),
+        default=default,
+        help=f"CPU threads, 1 to {MAX_THREADS} (default: {meaning})",
+    )
+
+
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dataset", default="mnist", help="data set: mnist or fashion-mnist (default: mnist)"

@@ -8,7 +8,7 @@ import time
 
 from tqdm import tqdm
 
-from lenetlab.cli.options import bounded_int
+from lenetlab.cli.options import add_threads_option, bounded_int
 from lenetlab.report import ReportOptions, build_report
 
 log = logging.getLogger("lenetlab")
@@ -42,12 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULTS.embedding_points,
         help="test examples in the PCA and t-SNE plots (default: %(default)s)",
     )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=DEFAULTS.threads,
-        help="CPU threads; 0 for the libraries' default (default: %(default)s)",
-    )
+    add_threads_option(parser, default=DEFAULTS.threads, meaning=str(DEFAULTS.threads))
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from lenetlab.cli.options import add_data_options
+from lenetlab.cli.options import MAX_SEED, add_data_options, add_threads_option, bounded_int
 from lenetlab.errors import ConfigError
 from lenetlab.models import ARCHITECTURES
 from lenetlab.rules import RULES, get_rule
+from lenetlab.training import checkpoint as ckpt_io
 from lenetlab.training.config import TrainConfig
-from lenetlab.training.loop import Reporter, train
+from lenetlab.training.loop import RUNTIME_SETTINGS, Reporter, train
 
 log = logging.getLogger("lenetlab")
 DEFAULTS = TrainConfig()
@@ -43,16 +44,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--lr", type=float, default=None, help="peak learning rate (default: the rule's recipe)"
     )
-    parser.add_argument("--seed", type=int, default=DEFAULTS.seed, help="default: %(default)s")
+    parser.add_argument(
+        "--seed",
+        type=bounded_int(0, MAX_SEED),
+        default=DEFAULTS.seed,
+        help=f"0 to {MAX_SEED} (default: %(default)s)",
+    )
     parser.add_argument(
         "--limit",
         type=int,
         default=None,
         help="train on the first N training examples only (quick runs)",
     )
-    parser.add_argument(
-        "--threads", type=int, default=None, help="CPU threads (default: PyTorch's)"
-    )
+    add_threads_option(parser, default=None, meaning="PyTorch's")
     parser.add_argument(
         "--out", default=None, help="run folder (default: runs/DATASET-ARCH-RULE-seedS)"
     )
@@ -61,7 +65,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
-    parser.set_defaults(setting_defaults={name: parser.get_default(name) for name in RUN_SETTINGS})
+    parser.set_defaults(
+        setting_defaults={
+            name: parser.get_default(name) for name in RUN_SETTINGS + RUNTIME_SETTINGS
+        }
+    )
 
 
 class ProgressBar(Reporter):
@@ -107,26 +115,59 @@ class ProgressBar(Reporter):
 RUN_SETTINGS = ("dataset", "arch", "rule", "epochs", "batch_size", "lr", "seed", "limit")
 
 
-def _check_resume_options(args: argparse.Namespace, out: Path) -> None:
-    """Refuse options given with --resume that differ from the run's saved settings."""
-    saved_meta = out / "last.json"
-    if not saved_meta.is_file():
-        return
-    saved = json.loads(saved_meta.read_text())["config"]
-    given = {
+def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
+    """The options among ``names`` set on the command line (those that differ from defaults)."""
+    return {
         name: getattr(args, name)
-        for name in RUN_SETTINGS
+        for name in names
         if getattr(args, name) != args.setting_defaults[name]
     }
+
+
+def _check_resume_options(args: argparse.Namespace, saved: dict[str, Any], out: Path) -> None:
+    """Refuse options given with --resume that differ from the run's saved settings."""
     clashes = [
-        f"--{n.replace('_', '-')} {v} (run: {saved[n]})"
-        for n, v in given.items()
-        if saved.get(n) != v
+        f"--{name.replace('_', '-')} {value} (run: {saved.get(name)})"
+        for name, value in _given(args, RUN_SETTINGS).items()
+        if saved.get(name) != value
     ]
     if clashes:
         raise ConfigError(
             f"{out}: --resume continues with the run's saved settings, but "
             f"{', '.join(clashes)} differ; drop them, or train into a new --out"
+        )
+
+
+def _resumed_config(args: argparse.Namespace, out: Path) -> TrainConfig:
+    """The settings a run saved in its last checkpoint, with the command line's runtime options.
+
+    The checkpoint's own metadata is read, not the JSON copy beside it, which
+    may be missing or edited. Where the data is and how many threads to use do
+    not change what is trained, so those options, when given, replace the
+    saved ones; the training loop saves them with the next checkpoint.
+    """
+    saved = ckpt_io.load_checkpoint(out / ckpt_io.LAST).meta["config"]
+    _check_resume_options(args, saved, out)
+
+    config = TrainConfig.from_dict(saved)
+    return dataclasses.replace(config, **_given(args, RUNTIME_SETTINGS))
+
+
+def _check_new_run_folder(out: Path) -> None:
+    """Refuse to start a new run in a folder that holds anything: the run would overwrite it.
+
+    A user's own metrics.jsonl or best.json cannot be told from a run's, so
+    only an empty folder is used (a run killed before its first checkpoint
+    leaves one, and --resume starts it again).
+    """
+    if not out.is_dir():
+        return
+    names = sorted(path.name for path in out.iterdir())
+    if names:
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise ConfigError(
+            f"{out} holds {shown} but no run to resume ({ckpt_io.LAST}); "
+            "train into a new or empty --out"
         )
 
 
@@ -147,8 +188,11 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
     )
     out = Path(args.out or f"runs/{config.dataset}-{config.arch}-{config.rule}-seed{config.seed}")
-    if args.resume:
-        _check_resume_options(args, out)
+    if not (out / ckpt_io.LAST).exists():
+        _check_new_run_folder(out)
+    elif args.resume:
+        config = _resumed_config(args, out)
+    # else the training loop refuses to overwrite the run
 
     result = train(config, out, resume=args.resume, reporter=ProgressBar(not args.no_progress))
 

@@ -6,6 +6,8 @@ trained once per seed with its own recipe (the rule's ``default_lr``,
 ``default_epochs`` and ``default_weight_decay``) unless the settings override
 them. Each run is an ordinary run folder, ``OUT/<rule>[-<arch>]-seed<S>/``, so ``evaluate`` and
 ``report`` work on it; an interrupted comparison continues where it stopped.
+A run folder that holds a run with other settings (say, fewer epochs) is
+refused, so results are never reported under settings they were not trained with.
 
 The outputs, all in ``OUT``:
 
@@ -38,7 +40,7 @@ from lenetlab.rules import get_rule
 from lenetlab.training import checkpoint as ckpt_io
 from lenetlab.training.config import TrainConfig
 from lenetlab.training.evaluation import evaluate
-from lenetlab.training.loop import Reporter, train
+from lenetlab.training.loop import RUNTIME_SETTINGS, Reporter, train
 
 ANGLES = "angles.jsonl"
 
@@ -143,36 +145,41 @@ def run_comparison(
     ``reporter_for(run_name)``, if given, makes the reporter of each run (progress output).
     """
     out = Path(out)
+    planned = [(spec, seed) for spec in config.specs for seed in range(config.seeds)]
+
+    # every run folder is checked before any training, so a refusal leaves the results as they were
+    for spec, seed in planned:
+        _check_reusable(out / spec.run_name(seed), config.train_config(spec, seed))
+
     out.mkdir(parents=True, exist_ok=True)
     splits = load_splits(config.dataset, config.data_dir, config.download, limit=1)
     test_x = normalize_images(splits.test.images, config.dataset)
 
     runs = []
-    for spec in config.specs:
-        for seed in range(config.seeds):
-            run_dir = out / spec.run_name(seed)
-            train_config = config.train_config(spec, seed)
-            inner = reporter_for(run_dir.name) if reporter_for else None
-            probe = AngleProbe(config.angle_every, inner)
-            result = train(train_config, run_dir, resume=True, reporter=probe)
-            angles = _save_angles(run_dir, probe.records)
+    for spec, seed in planned:
+        run_dir = out / spec.run_name(seed)
+        train_config = config.train_config(spec, seed)
+        inner = reporter_for(run_dir.name) if reporter_for else None
+        probe = AngleProbe(config.angle_every, inner)
+        result = train(train_config, run_dir, resume=True, reporter=probe)
+        angles = _save_angles(run_dir, probe.records)
 
-            model, meta = ckpt_io.load_model(run_dir / ckpt_io.BEST)
-            test = evaluate(model, test_x, splits.test.labels)
-            seconds = [row["seconds"] for row in result.history]
-            runs.append(
-                RunResult(
-                    spec=spec,
-                    seed=seed,
-                    run_dir=run_dir,
-                    config=train_config,
-                    test_accuracy=test.accuracy,
-                    best_epoch=meta["best"]["epoch"],
-                    seconds_per_epoch=statistics.fmean(seconds),
-                    history=result.history,
-                    angles=angles,
-                )
+        model, meta = ckpt_io.load_model(run_dir / ckpt_io.BEST)
+        test = evaluate(model, test_x, splits.test.labels)
+        seconds = [row["seconds"] for row in result.history]
+        runs.append(
+            RunResult(
+                spec=spec,
+                seed=seed,
+                run_dir=run_dir,
+                config=train_config,
+                test_accuracy=test.accuracy,
+                best_epoch=meta["best"]["epoch"],
+                seconds_per_epoch=statistics.fmean(seconds),
+                history=result.history,
+                angles=angles,
             )
+        )
 
     summary = summarise(runs)
     write_tables(out, runs, summary)
@@ -181,6 +188,31 @@ def run_comparison(
 
     draw_all(out)
     return ComparisonResult(runs, summary)
+
+
+def _check_reusable(run_dir: Path, asked: TrainConfig) -> None:
+    """Refuse a run folder that holds a run trained with other settings than ``asked``.
+
+    An interrupted comparison continues in its run folders, but a run with,
+    say, fewer epochs would be resumed as finished and reported under this
+    comparison's settings. Where the data is and the thread count do not
+    change what is trained, so they may differ.
+    """
+    last = run_dir / ckpt_io.LAST
+    if not last.exists():
+        return
+
+    saved = TrainConfig.from_dict(ckpt_io.load_checkpoint(last).meta["config"]).to_dict()
+    differences = [
+        f"{name} {saved[name]} (asked: {value})"
+        for name, value in asked.to_dict().items()
+        if name not in RUNTIME_SETTINGS and saved[name] != value
+    ]
+    if differences:
+        raise ConfigError(
+            f"{run_dir} holds a run trained with other settings: {', '.join(differences)}; "
+            "choose another --out"
+        )
 
 
 def _save_angles(run_dir: Path, new: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 METRICS = "metrics.jsonl"
 DIVERGED_LOSS = 1e3  # a mean batch loss above this is treated as divergence
 
+# settings that say where the data is and how to run, not what is trained: a resumed run takes
+# them from the caller's config and every other setting from its checkpoint
+RUNTIME_SETTINGS = ("data_dir", "download", "threads")
+
 
 class TrainingDiverged(LenetlabError):
     """The loss became NaN, infinite or absurdly large."""
@@ -117,6 +121,19 @@ def _is_better(row: dict[str, Any], best: dict[str, Any] | None) -> bool:
     return (row["val_accuracy"], -row["val_loss"]) > (best["val_accuracy"], -best["val_loss"])
 
 
+def _what_is_kept(run_dir: Path) -> str:
+    """What a diverged run leaves behind: its last checkpoint, if it got as far as one."""
+    if (run_dir / ckpt_io.LAST).exists():
+        return f"the last good checkpoint in {run_dir} is kept"
+    return "there is no checkpoint yet"
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove a folder this run created, so a run that saved nothing leaves nothing behind."""
+    if not any(folder.iterdir()):
+        folder.rmdir()
+
+
 def train(
     config: TrainConfig,
     run_dir: str | Path,
@@ -124,7 +141,11 @@ def train(
     resume: bool = False,
     reporter: Reporter | None = None,
 ) -> TrainResult:
-    """Train a LeNet-5 as ``config`` says, writing checkpoints and metrics to ``run_dir``."""
+    """Train a LeNet-5 as ``config`` says, writing checkpoints and metrics to ``run_dir``.
+
+    With ``resume`` and a checkpoint in ``run_dir``, the run continues with the
+    settings saved in it, except :data:`RUNTIME_SETTINGS`, which come from ``config``.
+    """
     reporter = reporter or Reporter()
     run_dir = Path(run_dir)
     last_path = run_dir / ckpt_io.LAST
@@ -140,7 +161,8 @@ def train(
                 "or choose another --out"
             )
         previous = ckpt_io.load_checkpoint(last_path)
-        config = TrainConfig.from_dict(previous.meta["config"])
+        runtime = {name: getattr(config, name) for name in RUNTIME_SETTINGS}
+        config = TrainConfig.from_dict({**previous.meta["config"], **runtime})
         log.info("resuming %s after epoch %d", run_dir, previous.meta["epoch"])
     elif resume:
         log.info("nothing to resume in %s; starting a new run", run_dir)
@@ -196,6 +218,7 @@ def train(
         best = previous.meta.get("best")
         _write_history(run_dir, history)
 
+    created_run_dir = not run_dir.exists()
     run_dir.mkdir(parents=True, exist_ok=True)
     meta_base = {
         "arch": config.arch,
@@ -231,10 +254,11 @@ def train(
             loss, logits = rule.compute_gradients(model, images, labels)
             loss_value = float(loss)
             if not math.isfinite(loss_value) or loss_value > DIVERGED_LOSS:
+                if created_run_dir:
+                    _remove_if_empty(run_dir)
                 raise TrainingDiverged(
                     f"rule {config.rule!r} diverged at epoch {epoch}, step {step + 1} "
-                    f"(loss {loss_value:.3g}); the last good checkpoint in {run_dir} is kept; "
-                    "try a lower --lr"
+                    f"(loss {loss_value:.3g}); {_what_is_kept(run_dir)}; try a lower --lr"
                 )
             reporter.update_ready(global_step, model, rule, Batch(images, labels, rng_state))
             optimizer.step()
