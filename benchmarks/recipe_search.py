@@ -8,6 +8,7 @@ well validation predicted it, but it plays no part in the ranking.
 
     python benchmarks/recipe_search.py "epochs=15" "epochs=20" "epochs=20,batch_size=128"
     python benchmarks/recipe_search.py --seeds 2 --limit 5000 "epochs=2"   # smoke run
+    python benchmarks/recipe_search.py --seeds 3 "rule=direct-feedback-alignment,epochs=30"
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def parse_recipe(text: str) -> dict[str, object]:
         name, _, value = item.partition("=")
         if name not in types:
             raise SystemExit(f"recipe {text!r}: unknown setting {name!r}")
-        overrides[name] = int(value) if types[name] == "int" else float(value)
+        kinds = {"int": int, "float": float, "str": str}
+        overrides[name] = kinds.get(types[name], float)(value)
     return overrides
 
 
