@@ -137,14 +137,20 @@ def test_hebbian_step_equals_the_hand_calculation():
     torch.testing.assert_close(change.view(2), torch.tensor([unit0, unit1]))
 
 
-def test_hebbian_applies_its_change_directly_and_records_it_as_gradient(batch):
+def hebbian_step(batch):
+    """One Hebbian step on a fresh LeNet-5: the model, the rule, and conv1's weights before it."""
     torch.manual_seed(0)
     model = LeNet5()
     rule = get_rule("hebbian")
     rule.setup(model, torch.Generator().manual_seed(0))
-    images, labels = batch
     weight = model.conv1.weight.detach().clone()
-    rule.compute_gradients(model, images, labels)
+    rule.compute_gradients(model, *batch)
+    return model, rule, weight
+
+
+def test_hebbian_applies_its_change_directly_and_records_it_as_gradient(batch):
+    model, rule, weight = hebbian_step(batch)
+    images, _ = batch
 
     want = softhebb_update(images, weight, 2, rule.temperature)
     torch.testing.assert_close(model.conv1.weight.grad, -want)  # for the angle probe
@@ -232,12 +238,7 @@ def test_a_rules_own_dropout_changes_training_only(batch):
 
 
 def test_hebbian_threshold_is_minus_the_mean_drive(batch):
-    torch.manual_seed(0)
-    model = LeNet5()
-    rule = get_rule("hebbian")
-    rule.setup(model, torch.Generator().manual_seed(0))
-    images, labels = batch
-    weight = model.conv1.weight.detach().clone()
-    rule.compute_gradients(model, images, labels)
+    model, rule, weight = hebbian_step(batch)
+    images, _ = batch
     drive = F.conv2d(images, weight, padding=2)  # with the weights the batch met
     torch.testing.assert_close(model.conv1.bias.detach(), -drive.mean((0, 2, 3)))
