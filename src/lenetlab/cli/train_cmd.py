@@ -146,7 +146,7 @@ def _resumed_config(args: argparse.Namespace, out: Path) -> TrainConfig:
     not change what is trained, so those options, when given, replace the
     saved ones; the training loop saves them with the next checkpoint.
     """
-    saved = ckpt_io.load_checkpoint(out / ckpt_io.LAST).meta["config"]
+    saved = ckpt_io.read_metadata(out / ckpt_io.LAST)["config"]
     _check_resume_options(args, saved, out)
 
     config = TrainConfig.from_dict(saved)

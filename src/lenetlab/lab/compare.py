@@ -202,7 +202,7 @@ def _check_reusable(run_dir: Path, asked: TrainConfig) -> None:
     if not last.exists():
         return
 
-    saved = TrainConfig.from_dict(ckpt_io.load_checkpoint(last).meta["config"]).to_dict()
+    saved = TrainConfig.from_dict(ckpt_io.read_metadata(last)["config"]).to_dict()
     differences = [
         f"{name} {saved[name]} (asked: {value})"
         for name, value in asked.to_dict().items()

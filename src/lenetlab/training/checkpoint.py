@@ -124,31 +124,18 @@ def resolve_checkpoint_path(path: str | Path) -> Path:
     return path
 
 
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """The metadata inside a checkpoint, without reading its tensors (to check settings)."""
+    path = resolve_checkpoint_path(path)
+    header, _ = _read_safetensors(path, with_tensors=False)
+    return _parse_metadata(header, path)
+
+
 def load_checkpoint(path: str | Path) -> Checkpoint:
     """Read a checkpoint written by :func:`save_checkpoint`; refuse anything else."""
     path = resolve_checkpoint_path(path)
-    try:
-        with safetensors.safe_open(str(path), framework="pt") as f:
-            header = f.metadata() or {}
-            tensors = {name: f.get_tensor(name) for name in f.keys()}
-    except (safetensors.SafetensorError, OSError, ValueError) as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise CheckpointError(
-            f"{path}: not a lenetlab checkpoint (cannot read it as safetensors: {first_line})"
-        ) from None
-
-    try:
-        meta = json.loads(header["lenetlab"])
-    except (KeyError, json.JSONDecodeError):
-        raise CheckpointError(
-            f"{path}: a safetensors file, but without lenetlab's metadata"
-        ) from None
-    if meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: metadata format is {meta.get('format')!r}, not {FORMAT!r}")
-    if meta.get("format_version", 0) > FORMAT_VERSION:
-        raise CheckpointError(
-            f"{path}: written by a newer lenetlab (format {meta['format_version']}); upgrade lenetlab"
-        )
+    header, tensors = _read_safetensors(path, with_tensors=True)
+    meta = _parse_metadata(header, path)
 
     parts: dict[str, dict[str, torch.Tensor]] = {
         "model": {},
@@ -164,6 +151,39 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         elif name == "rng.torch":
             rng = tensor
     return Checkpoint(parts["model"], parts["optimizer"], parts["rule"], rng, meta, parts["raw"])
+
+
+def _read_safetensors(
+    path: Path, with_tensors: bool
+) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
+    """The header metadata of a safetensors file and, if asked, its tensors."""
+    try:
+        with safetensors.safe_open(str(path), framework="pt") as f:
+            header = f.metadata() or {}
+            tensors = {name: f.get_tensor(name) for name in f.keys()} if with_tensors else {}
+    except (safetensors.SafetensorError, OSError, ValueError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CheckpointError(
+            f"{path}: not a lenetlab checkpoint (cannot read it as safetensors: {first_line})"
+        ) from None
+    return header, tensors
+
+
+def _parse_metadata(header: dict[str, str], path: Path) -> dict[str, Any]:
+    """lenetlab's metadata from a safetensors header, refused if absent or too new."""
+    try:
+        meta = json.loads(header["lenetlab"])
+    except (KeyError, json.JSONDecodeError):
+        raise CheckpointError(
+            f"{path}: a safetensors file, but without lenetlab's metadata"
+        ) from None
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: metadata format is {meta.get('format')!r}, not {FORMAT!r}")
+    if meta.get("format_version", 0) > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: written by a newer lenetlab (format {meta['format_version']}); upgrade lenetlab"
+        )
+    return meta
 
 
 def build_model(ckpt: Checkpoint, source: str | Path = "checkpoint") -> LeNet5:
