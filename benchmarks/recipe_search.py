@@ -1,6 +1,7 @@
 """Choose the default training recipe on the validation split, never on the test set.
 
-Each candidate recipe is a set of ``TrainConfig`` overrides, trained over the
+Each candidate recipe is a set of ``TrainConfig`` overrides of its rule's own
+recipe (backprop's unless ``rule=`` says otherwise), trained over the
 same seeds. Candidates are ranked by the mean over seeds of the best
 validation accuracy (the figure that chooses the saved model). Test accuracy
 of each chosen model is recorded next to it, so that a reader can see how
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, summary, write_results  # noqa: E402
 
 from lenetlab.data import load_splits, normalize_images  # noqa: E402
+from lenetlab.rules import get_rule  # noqa: E402
 from lenetlab.training.checkpoint import load_model  # noqa: E402
 from lenetlab.training.config import TrainConfig  # noqa: E402
 from lenetlab.training.evaluation import evaluate  # noqa: E402
@@ -45,7 +47,8 @@ def parse_recipe(text: str) -> dict[str, object]:
 def run_recipe(overrides, seeds, limit, test_x, test_y) -> dict[str, object]:
     runs = []
     for seed in seeds:
-        config = TrainConfig(seed=seed, limit=limit, **overrides)
+        rule = get_rule(str(overrides.get("rule", TrainConfig.rule)))
+        config = TrainConfig(**{**rule.recipe(), "seed": seed, "limit": limit, **overrides})
         with tempfile.TemporaryDirectory() as run_dir:
             result = train(config, run_dir)
             model, _ = load_model(run_dir)
@@ -71,6 +74,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("recipes", nargs="+", help="comma-separated overrides, e.g. epochs=20")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="seeds run from here (more evidence for a tie)"
+    )
     parser.add_argument("--limit", type=int, default=None, help="training images (smoke runs)")
     parser.add_argument("--name", default="recipe_search", help="results file name")
     args = parser.parse_args()
@@ -79,18 +85,17 @@ def main() -> None:
     test_x = normalize_images(splits.test.images, "mnist")
     test_y = splits.test.labels
 
-    results = {"machine": machine(), "seeds": args.seeds, "limit": args.limit, "recipes": {}}
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    results = {"machine": machine(), "seeds": list(seeds), "limit": args.limit, "recipes": {}}
     for text in args.recipes:
         print(f"recipe {text}", flush=True)
-        results["recipes"][text] = run_recipe(
-            parse_recipe(text), range(args.seeds), args.limit, test_x, test_y
-        )
+        results["recipes"][text] = run_recipe(parse_recipe(text), seeds, args.limit, test_x, test_y)
 
     ranked = sorted(results["recipes"].items(), key=lambda kv: -kv[1]["val"]["mean"])
     lines = [
         "## Recipe search, ranked by mean validation accuracy",
         "",
-        f"{args.seeds} seeds each; validation: the best epoch's accuracy on the 5,000 held-out "
+        f"Seeds {seeds.start}-{seeds.stop - 1}; validation: the best epoch's accuracy on the 5,000 held-out "
         "training images. Test accuracy is shown, not used.",
         "",
         "| recipe | validation mean | test mean | test min | test max |",

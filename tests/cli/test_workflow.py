@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 from safetensors.torch import load_file
 
+from lenetlab.training.config import TrainConfig
 from tests.cli.conftest import QUICK, read_metrics
 
 
@@ -41,6 +42,7 @@ def test_train_writes_checkpoints_and_metrics(trained_run):
     assert meta["arch"] == "lenet5" and meta["dataset"] == "mnist" and meta["epoch"] == 2
     assert set(meta["dataset_checksums"]) and meta["versions"]["torch"]
     assert meta["config"]["limit"] == 8000
+    assert meta["config"]["label_smoothing"] == TrainConfig.label_smoothing  # backprop's recipe
 
 
 def test_evaluate_json_is_far_above_chance(lenetlab, trained_run):

@@ -45,3 +45,17 @@ def decode_png(data_uri: str) -> Image.Image:
     prefix = "data:image/png;base64,"
     assert data_uri.startswith(prefix)
     return Image.open(io.BytesIO(base64.b64decode(data_uri[len(prefix) :])))
+
+
+def readable_digit(test_digits, recogniser, start: int) -> tuple[np.ndarray, int]:
+    """The first test digit from ``start`` on that ``recogniser`` reads right from its pad PNG.
+
+    The web tests' model trains for seconds and misreads a few percent of the
+    digits; a test of the page's plumbing should fail on the page, not on one
+    of those.
+    """
+    for index in range(start, start + 100):
+        _, image, label = test_digits.pick(index)
+        if recogniser.read(pad_png(image)).number == str(label):
+            return image, label
+    raise AssertionError(f"the test model misread test digits {start} to {start + 99}")

@@ -15,7 +15,7 @@ import math
 import pytest
 
 from lenetlab.web import running
-from tests.web.drawn import pad_png
+from tests.web.drawn import pad_png, readable_digit
 
 # How long the page may take to show an answer, in milliseconds.
 ANSWER_TIMEOUT_MS = 10_000
@@ -152,8 +152,8 @@ def test_two_digits_side_by_side_are_read_as_a_number(page):
     assert page.bar_percents()[0] == max(page.bar_percents())
 
 
-def test_an_uploaded_image_is_read(page, test_digits, tmp_path):
-    _, image, label = test_digits.pick(4)
+def test_an_uploaded_image_is_read(page, test_digits, recogniser, tmp_path):
+    image, label = readable_digit(test_digits, recogniser, start=4)
     path = tmp_path / "digit.png"
     path.write_bytes(pad_png(image))
     page.page.set_input_files("#upload", str(path))
@@ -166,8 +166,8 @@ def test_an_uploaded_image_is_read(page, test_digits, tmp_path):
     assert not page.page.locator("#source").is_visible()
 
 
-def test_an_image_dropped_on_the_pad_is_read(page, test_digits):
-    _, image, label = test_digits.pick(7)
+def test_an_image_dropped_on_the_pad_is_read(page, test_digits, recogniser):
+    image, label = readable_digit(test_digits, recogniser, start=7)
     data = list(pad_png(image))
     page.page.evaluate(
         """(bytes) => {

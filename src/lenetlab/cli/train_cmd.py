@@ -172,15 +172,12 @@ def _check_new_run_folder(out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    recipe = get_rule(args.rule)  # its default_lr, _epochs, _weight_decay fill what is not given
     config = TrainConfig(
+        **get_rule(args.rule).recipe(epochs=args.epochs, lr=args.lr),
         dataset=args.dataset,
         arch=args.arch,
         rule=args.rule,
-        epochs=recipe.default_epochs if args.epochs is None else args.epochs,
         batch_size=args.batch_size,
-        lr=recipe.default_lr if args.lr is None else args.lr,
-        weight_decay=recipe.default_weight_decay,
         seed=args.seed,
         limit=args.limit,
         data_dir=args.data_dir,

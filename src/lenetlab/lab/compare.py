@@ -98,16 +98,14 @@ class CompareConfig:
 
     def train_config(self, spec: RunSpec, seed: int) -> TrainConfig:
         """The settings of one run: the rule's recipe unless overridden here."""
-        rule = get_rule(spec.rule)
+        recipe = get_rule(spec.rule).recipe(
+            epochs=self.epochs, lr=self.lr, weight_decay=self.weight_decay
+        )
         return TrainConfig(
+            **recipe,
             dataset=self.dataset,
             arch=spec.arch,
             rule=spec.rule,
-            epochs=self.epochs or rule.default_epochs,
-            lr=self.lr or rule.default_lr,
-            weight_decay=(
-                rule.default_weight_decay if self.weight_decay is None else self.weight_decay
-            ),
             seed=seed,
             limit=self.limit,
             data_dir=self.data_dir,

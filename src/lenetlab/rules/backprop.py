@@ -12,11 +12,14 @@ import torch
 from torch import nn
 
 from lenetlab.rules.base import LearningRule, register
+from lenetlab.training.config import TrainConfig
 
 
 @register("backprop")
 class Backprop(LearningRule):
     """The true gradient of the cross-entropy loss, computed by autograd."""
+
+    default_label_smoothing = TrainConfig.label_smoothing
 
     def compute_gradients(
         self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor

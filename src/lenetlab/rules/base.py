@@ -11,14 +11,16 @@ state is created from the run's seed in :meth:`LearningRule.setup` and saved
 with every checkpoint through :meth:`state_dict`, so a resumed run continues
 with the same feedback it started with.
 
-Each rule carries its own recipe, ``default_lr``, ``default_epochs`` and
-``default_weight_decay``, which ``lenetlab train`` and ``lenetlab compare`` use
-unless told otherwise, and may set its own ``dropout``.
+Each rule carries its own recipe, ``default_lr``, ``default_epochs``,
+``default_weight_decay`` and ``default_label_smoothing``, which ``lenetlab
+train`` and ``lenetlab compare`` use unless told otherwise, and may set its own
+``dropout``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -36,7 +38,19 @@ class LearningRule:
     default_lr: float = TrainConfig.lr  # peak learning rate of the rule's recipe
     default_epochs: int = TrainConfig.epochs  # epochs of the rule's recipe
     default_weight_decay: float = TrainConfig.weight_decay  # AdamW's decoupled decay in the recipe
+    default_label_smoothing: float = 0.0  # the recipes other than backprop's were tuned without it
     dropout: float | None = None  # dropout before fc2 while training; None keeps the network's
+
+    def recipe(self, **given: Any) -> dict[str, Any]:
+        """This rule's recipe as :class:`TrainConfig` settings, with each ``given`` one that is
+        not None in place of the rule's default: what a command line leaves out, the rule fills."""
+        defaults = {
+            "epochs": self.default_epochs,
+            "lr": self.default_lr,
+            "weight_decay": self.default_weight_decay,
+            "label_smoothing": self.default_label_smoothing,
+        }
+        return {**defaults, **{name: value for name, value in given.items() if value is not None}}
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """The supervised objective: cross-entropy, with the run's label smoothing."""

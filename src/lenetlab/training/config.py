@@ -23,7 +23,9 @@ class TrainConfig:
     batch_size: int = 256  # examples per weight update
     lr: float = 4e-3  # peak learning rate of the one-cycle schedule
     weight_decay: float = 5e-4  # decoupled weight decay (AdamW)
-    label_smoothing: float = 0.0  # share of the target spread over the other classes
+    # share of the target spread over the other classes; 0.1 lifted the validation accuracy of
+    # seeds 0-4 from 99.31% to 99.36% (benchmarks/results/recipe_search_ls*.md)
+    label_smoothing: float = 0.1
     warmup_fraction: float = 0.2  # share of the steps spent raising the learning rate
     ema_decay: float = 0.999  # per-step decay of the weight average that is validated and saved
     seed: int = 0  # seeds initialisation, shuffling and dropout
