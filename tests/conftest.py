@@ -13,6 +13,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# the tests' models train for an epoch or two on a few thousand images, where the default
+# batch of 512 gives too few steps; they take the smaller batch their thresholds were set at
+QUICK_RECIPE = {"batch_size": 256, "lr": 4e-3}
+
 
 def shared_datasets() -> Path | None:
     for candidate in (os.environ.get("LENETLAB_DATA"), REPO.parent / "shared" / "datasets"):

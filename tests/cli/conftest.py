@@ -10,8 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import QUICK_RECIPE
+
 # A short, real training run: enough to land far above chance in seconds.
-QUICK = ["--limit", "8000", "--epochs", "2", "--threads", "1", "--no-progress"]
+QUICK = [
+    *("--limit", "8000", "--epochs", "2", "--threads", "1", "--no-progress"),
+    *("--batch-size", str(QUICK_RECIPE["batch_size"]), "--lr", str(QUICK_RECIPE["lr"])),
+]
 
 
 @pytest.fixture(scope="session")

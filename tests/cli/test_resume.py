@@ -15,6 +15,7 @@ from lenetlab.cli.main import main
 from lenetlab.training.checkpoint import load_checkpoint
 from lenetlab.training.config import TrainConfig
 from lenetlab.training.loop import Reporter, train
+from tests.conftest import QUICK_RECIPE
 
 TINY = ["--limit", "300", "--threads", "1", "--no-progress"]
 
@@ -37,7 +38,7 @@ def one_thread(one_torch_thread):
 def half_run(datasets_dir, tmp_path):
     """A 2-epoch run stopped after epoch 1, with --data-dir given and the other options unset."""
     out = tmp_path / "half"
-    config = TrainConfig(epochs=2, limit=300, data_dir=str(datasets_dir))
+    config = TrainConfig(**QUICK_RECIPE, epochs=2, limit=300, data_dir=str(datasets_dir))
     with pytest.raises(Killed):
         train(config, out, reporter=KillAfterFirstEpoch())
     return out

@@ -15,7 +15,13 @@ def test_the_default_settings_are_backprops_recipe():
 
     assert defaults.rule == "backprop"
     assert backprop.default_label_smoothing == defaults.label_smoothing > 0
-    assert (backprop.default_lr, backprop.default_epochs) == (defaults.lr, defaults.epochs)
+    assert backprop.recipe() == {
+        "epochs": defaults.epochs,
+        "batch_size": defaults.batch_size,
+        "lr": defaults.lr,
+        "weight_decay": defaults.weight_decay,
+        "label_smoothing": defaults.label_smoothing,
+    }
 
 
 @pytest.mark.parametrize("name", sorted(RULES))

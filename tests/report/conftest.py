@@ -17,12 +17,14 @@ import torch
 from lenetlab.report import Report, ReportOptions, build_report
 from lenetlab.training.config import TrainConfig
 from lenetlab.training.loop import train
+from tests.conftest import QUICK_RECIPE
 
 EMBEDDING_POINTS = 400
 
 
 def _train(datasets_dir: Path, out: Path, seed: int, arch: str = "lenet5") -> Path:
     config = TrainConfig(
+        **QUICK_RECIPE,
         arch=arch,
         epochs=1,
         limit=6000,

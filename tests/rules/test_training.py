@@ -34,6 +34,7 @@ SMALL_RUN = {
 
 def small_config(data_dir: str, **changes) -> TrainConfig:
     settings = {
+        "batch_size": 256,  # the thresholds' batch; backprop's recipe now takes 512
         "limit": 3000,
         "val_size": 1000,
         "data_dir": data_dir,

@@ -8,13 +8,18 @@ import torch
 from lenetlab.training.checkpoint import load_checkpoint
 from lenetlab.training.config import TrainConfig
 from lenetlab.training.loop import Reporter, TrainingDiverged, train
+from tests.conftest import QUICK_RECIPE
 
 
 @pytest.fixture
 def tiny(datasets_dir):
     def config(**settings) -> TrainConfig:
         return TrainConfig(
-            limit=300, data_dir=str(datasets_dir), download=False, threads=1, **settings
+            **{**QUICK_RECIPE, **settings},
+            limit=300,
+            data_dir=str(datasets_dir),
+            download=False,
+            threads=1,
         )
 
     return config
@@ -60,3 +65,28 @@ def test_diverging_after_a_checkpoint_keeps_it(tiny, tmp_path):
         train(tiny(epochs=2), out, reporter=PoisonSecondEpoch())
 
     assert load_checkpoint(out / "last.safetensors").meta["epoch"] == 1
+
+
+class PoisonLastUpdate(Reporter):
+    """Makes the weights infinite at the last update of epoch 2, after its last loss."""
+
+    def epoch_started(self, epoch: int, epochs: int, steps: int) -> None:
+        self.poison_at = steps - 1 if epoch == 2 else None
+        self.step = -1
+
+    @torch.no_grad()
+    def update_ready(self, step, model, rule, batch) -> None:
+        self.step += 1
+        if self.step == self.poison_at:
+            model.fc2.weight.fill_(float("inf"))
+
+
+def test_diverging_at_an_epochs_last_update_saves_no_broken_checkpoint(tiny, tmp_path):
+    out = tmp_path / "run"
+
+    with pytest.raises(TrainingDiverged, match="weights no longer finite"):
+        train(tiny(epochs=3), out, reporter=PoisonLastUpdate())
+
+    kept = load_checkpoint(out / "last.safetensors")
+    assert kept.meta["epoch"] == 1
+    assert all(torch.isfinite(weight).all() for weight in kept.model.values())

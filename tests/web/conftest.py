@@ -15,6 +15,7 @@ from lenetlab.inference import Recogniser
 from lenetlab.training.config import TrainConfig
 from lenetlab.training.loop import train
 from lenetlab.web import TestDigits, create_app
+from tests.conftest import QUICK_RECIPE
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +23,12 @@ def web_run(datasets_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("web-run")
     config = TrainConfig(
-        limit=8000, epochs=2, threads=1, data_dir=str(datasets_dir), download=False
+        **QUICK_RECIPE,
+        limit=8000,
+        epochs=2,
+        threads=1,
+        data_dir=str(datasets_dir),
+        download=False,
     )
     train(config, out)
     return out

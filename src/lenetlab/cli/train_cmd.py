@@ -36,13 +36,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help=f"learning rule: {', '.join(sorted(RULES))} (default: %(default)s)",
     )
     parser.add_argument(
-        "--epochs", type=int, default=None, help="default: the rule's recipe (backprop: 15)"
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"default: the rule's recipe (backprop: {DEFAULTS.epochs})",
     )
     parser.add_argument(
-        "--batch-size", type=int, default=DEFAULTS.batch_size, help="default: %(default)s"
+        "--batch-size",
+        type=int,
+        default=None,
+        help=f"default: the rule's recipe (backprop: {DEFAULTS.batch_size})",
     )
     parser.add_argument(
-        "--lr", type=float, default=None, help="peak learning rate (default: the rule's recipe)"
+        "--lr",
+        type=float,
+        default=None,
+        help=f"peak learning rate (default: the rule's recipe; backprop: {DEFAULTS.lr})",
     )
     parser.add_argument(
         "--seed",
@@ -173,11 +182,10 @@ def _check_new_run_folder(out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = TrainConfig(
-        **get_rule(args.rule).recipe(epochs=args.epochs, lr=args.lr),
+        **get_rule(args.rule).recipe(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr),
         dataset=args.dataset,
         arch=args.arch,
         rule=args.rule,
-        batch_size=args.batch_size,
         seed=args.seed,
         limit=args.limit,
         data_dir=args.data_dir,

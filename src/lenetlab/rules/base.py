@@ -12,9 +12,10 @@ with every checkpoint through :meth:`state_dict`, so a resumed run continues
 with the same feedback it started with.
 
 Each rule carries its own recipe, ``default_lr``, ``default_epochs``,
-``default_weight_decay`` and ``default_label_smoothing``, which ``lenetlab
-train`` and ``lenetlab compare`` use unless told otherwise, and may set its own
-``dropout``.
+``default_batch_size``, ``default_weight_decay`` and
+``default_label_smoothing`` (see :meth:`LearningRule.recipe`), which
+``lenetlab train`` and ``lenetlab compare`` use unless told otherwise, and may
+set its own ``dropout``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from lenetlab.errors import ConfigError
-from lenetlab.training.config import TrainConfig
 
 
 class LearningRule:
@@ -35,10 +35,13 @@ class LearningRule:
 
     name: str = ""
     label_smoothing: float = 0.0  # set by the training loop from its settings, before setup
-    default_lr: float = TrainConfig.lr  # peak learning rate of the rule's recipe
-    default_epochs: int = TrainConfig.epochs  # epochs of the rule's recipe
-    default_weight_decay: float = TrainConfig.weight_decay  # AdamW's decoupled decay in the recipe
-    default_label_smoothing: float = 0.0  # the recipes other than backprop's were tuned without it
+    # the recipe the rules were tuned from, backprop's before its batch and label smoothing
+    # changed (its own is TrainConfig's defaults); a rule overrides what it changes
+    default_lr: float = 4e-3  # peak learning rate of the one-cycle schedule
+    default_epochs: int = 15
+    default_batch_size: int = 256
+    default_weight_decay: float = 5e-4  # AdamW's decoupled decay
+    default_label_smoothing: float = 0.0
     dropout: float | None = None  # dropout before fc2 while training; None keeps the network's
 
     def recipe(self, **given: Any) -> dict[str, Any]:
@@ -46,6 +49,7 @@ class LearningRule:
         not None in place of the rule's default: what a command line leaves out, the rule fills."""
         defaults = {
             "epochs": self.default_epochs,
+            "batch_size": self.default_batch_size,
             "lr": self.default_lr,
             "weight_decay": self.default_weight_decay,
             "label_smoothing": self.default_label_smoothing,

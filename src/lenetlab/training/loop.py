@@ -134,6 +134,19 @@ def _remove_if_empty(folder: Path) -> None:
         folder.rmdir()
 
 
+def _diverged(rule: str, where: str, run_dir: Path, created_run_dir: bool) -> TrainingDiverged:
+    """The error that ends a diverged run, after removing the folder if the run made it empty."""
+    if created_run_dir:
+        _remove_if_empty(run_dir)
+    return TrainingDiverged(
+        f"rule {rule!r} diverged at {where}; {_what_is_kept(run_dir)}; try a lower --lr"
+    )
+
+
+def _all_finite(model: nn.Module) -> bool:
+    return all(bool(torch.isfinite(weight).all()) for weight in model.parameters())
+
+
 def train(
     config: TrainConfig,
     run_dir: str | Path,
@@ -254,12 +267,8 @@ def train(
             loss, logits = rule.compute_gradients(model, images, labels)
             loss_value = float(loss)
             if not math.isfinite(loss_value) or loss_value > DIVERGED_LOSS:
-                if created_run_dir:
-                    _remove_if_empty(run_dir)
-                raise TrainingDiverged(
-                    f"rule {config.rule!r} diverged at epoch {epoch}, step {step + 1} "
-                    f"(loss {loss_value:.3g}); {_what_is_kept(run_dir)}; try a lower --lr"
-                )
+                where = f"epoch {epoch}, step {step + 1} (loss {loss_value:.3g})"
+                raise _diverged(config.rule, where, run_dir, created_run_dir)
             reporter.update_ready(global_step, model, rule, Batch(images, labels, rng_state))
             optimizer.step()
             _update_average(averaged, model, config.ema_decay, global_step)
@@ -270,6 +279,11 @@ def train(
             reporter.step_done(loss_value, batch_correct, len(labels))
 
         seconds = time.perf_counter() - started
+
+        # the epoch's last update is not followed by a loss that would show it went wrong
+        if not _all_finite(model):
+            where = f"epoch {epoch}, step {steps_per_epoch} (weights no longer finite)"
+            raise _diverged(config.rule, where, run_dir, created_run_dir)
         val = evaluate(averaged, val_x, val_y)
         row = {
             "epoch": epoch,
