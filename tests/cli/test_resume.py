@@ -71,6 +71,60 @@ def test_resume_takes_data_dir_download_and_threads_from_the_command_line(
     assert load_checkpoint(half_run / "last.safetensors").meta["epoch"] == 2
 
 
+def test_resume_refuses_options_typed_at_their_default_that_differ_from_the_run(
+    datasets_dir, tmp_path, capsys
+):
+    out = tmp_path / "seed3"
+    config = TrainConfig(
+        **QUICK_RECIPE,
+        rule="sign-symmetry",
+        seed=3,
+        epochs=2,
+        limit=300,
+        data_dir=str(datasets_dir),
+    )
+    with pytest.raises(Killed):
+        train(config, out, reporter=KillAfterFirstEpoch())
+
+    code = main(["train", "--out", str(out), "--resume", "--rule", "backprop", "--seed", "0"])
+
+    assert code != 0
+    message = error_line(capsys)
+    assert "--rule backprop (run: sign-symmetry)" in message
+    assert "--seed 0 (run: 3)" in message
+    assert load_checkpoint(out / "last.safetensors").meta["epoch"] == 1
+
+
+def test_resume_accepts_options_equal_to_the_run(half_run):
+    code = main(
+        ["train", "--out", str(half_run), "--resume", "--rule", "backprop", "--seed", "0"]
+        + ["--no-progress"]
+    )
+
+    assert code == 0
+    assert load_checkpoint(half_run / "last.safetensors").meta["epoch"] == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("{broken", "not JSON"),
+        ("[1, 2]", "expected one JSON object per epoch"),
+        ('{"epoch": "one"}', "'epoch' must be a whole number from 1, got 'one'"),
+    ],
+)
+def test_resume_names_a_hand_edited_metrics_line(half_run, capsys, line, problem):
+    metrics = half_run / "metrics.jsonl"
+    edited = metrics.read_text() + line + "\n"
+    metrics.write_text(edited)
+
+    code = main(["train", "--out", str(half_run), "--resume", "--no-progress"])
+
+    assert code != 0
+    assert f"{metrics}, line 2: {problem}" in error_line(capsys)
+    assert metrics.read_text() == edited  # the user's file is left as it was
+
+
 def test_resume_keeps_the_saved_data_dir_when_none_is_given(half_run, datasets_dir):
     code = main(["train", "--out", str(half_run), "--resume", "--no-progress"])
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 from lenetlab.errors import CheckpointError, LenetlabError
 from lenetlab.report import build_report, is_compare_dir
-from lenetlab.report.build import RUN_STEPS
+from lenetlab.report.build import MANIFEST_NAME, RUN_STEPS
 from lenetlab.report.figures import DPI, FIGURE_SIZES
 
 CLASSES = range(10)
@@ -76,7 +76,7 @@ def test_run_report_writes_every_figure(run_report):
 def test_run_report_leaves_no_temporary_files(run_report):
     written = {path.name for path in run_report.out_dir.iterdir()}
 
-    assert written == {f"{name}.png" for name in RUN_FIGURES} | {"report.html"}
+    assert written == {f"{name}.png" for name in RUN_FIGURES} | {"report.html", MANIFEST_NAME}
 
 
 def test_progress_is_reported_after_every_step(run_report, progress_calls):

@@ -27,7 +27,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out",
         default=None,
-        help="output folder (default: SOURCE/report, or NAME-report beside a file)",
+        help=(
+            "output folder: new, empty, or an earlier report's, whose files are replaced "
+            "(default: SOURCE/report, or NAME-report beside a file)"
+        ),
     )
     parser.add_argument(
         "--dataset",

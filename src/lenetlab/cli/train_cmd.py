@@ -28,12 +28,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--arch",
         default=DEFAULTS.arch,
-        help=f"{', '.join(ARCHITECTURES)} (default: %(default)s)",
+        help=f"{', '.join(ARCHITECTURES)} (default: {DEFAULTS.arch})",
     )
     parser.add_argument(
         "--rule",
         default=DEFAULTS.rule,
-        help=f"learning rule: {', '.join(sorted(RULES))} (default: %(default)s)",
+        help=f"learning rule: {', '.join(sorted(RULES))} (default: {DEFAULTS.rule})",
     )
     parser.add_argument(
         "--epochs",
@@ -57,7 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--seed",
         type=bounded_int(0, MAX_SEED),
         default=DEFAULTS.seed,
-        help=f"0 to {MAX_SEED} (default: %(default)s)",
+        help=f"0 to {MAX_SEED} (default: {DEFAULTS.seed})",
     )
     parser.add_argument(
         "--limit",
@@ -74,11 +74,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
-    parser.set_defaults(
-        setting_defaults={
-            name: parser.get_default(name) for name in RUN_SETTINGS + RUNTIME_SETTINGS
-        }
-    )
+
+    # every setting is None unless typed, so --resume can tell "--seed 0" from no --seed at all;
+    # run() fills the defaults the help texts name
+    parser.set_defaults(**{name: None for name in RUN_SETTINGS + RUNTIME_SETTINGS})
 
 
 class ProgressBar(Reporter):
@@ -125,12 +124,8 @@ RUN_SETTINGS = ("dataset", "arch", "rule", "epochs", "batch_size", "lr", "seed",
 
 
 def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
-    """The options among ``names`` set on the command line (those that differ from defaults)."""
-    return {
-        name: getattr(args, name)
-        for name in names
-        if getattr(args, name) != args.setting_defaults[name]
-    }
+    """The options among ``names`` typed on the command line, even where they equal a default."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def _check_resume_options(args: argparse.Namespace, saved: dict[str, Any], out: Path) -> None:
@@ -155,7 +150,9 @@ def _resumed_config(args: argparse.Namespace, out: Path) -> TrainConfig:
     not change what is trained, so those options, when given, replace the
     saved ones; the training loop saves them with the next checkpoint.
     """
-    saved = ckpt_io.read_metadata(out / ckpt_io.LAST)["config"]
+    meta = ckpt_io.read_metadata(out / ckpt_io.LAST)
+    ckpt_io.check_resumable(meta, out / ckpt_io.LAST)
+    saved = meta["config"]
     _check_resume_options(args, saved, out)
 
     config = TrainConfig.from_dict(saved)
@@ -181,17 +178,9 @@ def _check_new_run_folder(out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = TrainConfig(
-        **get_rule(args.rule).recipe(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr),
-        dataset=args.dataset,
-        arch=args.arch,
-        rule=args.rule,
-        seed=args.seed,
-        limit=args.limit,
-        data_dir=args.data_dir,
-        download=args.download,
-        threads=args.threads,
-    )
+    given = _given(args, RUN_SETTINGS + RUNTIME_SETTINGS)
+    rule = given.get("rule", DEFAULTS.rule)
+    config = TrainConfig(**{**get_rule(rule).recipe(), **given})
     out = Path(args.out or f"runs/{config.dataset}-{config.arch}-{config.rule}-seed{config.seed}")
     if not (out / ckpt_io.LAST).exists():
         _check_new_run_folder(out)

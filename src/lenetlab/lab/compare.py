@@ -8,6 +8,8 @@ them. Each run is an ordinary run folder, ``OUT/<rule>[-<arch>]-seed<S>/``, so `
 ``report`` work on it; an interrupted comparison continues where it stopped.
 A run folder that holds a run with other settings (say, fewer epochs) is
 refused, so results are never reported under settings they were not trained with.
+A spec listed twice, or a rule its architecture does not suit, is refused
+before anything loads or trains.
 
 The outputs, all in ``OUT``:
 
@@ -32,10 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from lenetlab.data import load_splits, normalize_images
 from lenetlab.errors import ConfigError
 from lenetlab.lab.angles import AngleProbe
-from lenetlab.models import get_architecture
+from lenetlab.models import LeNet5, get_architecture
 from lenetlab.rules import get_rule
 from lenetlab.training import checkpoint as ckpt_io
 from lenetlab.training.config import TrainConfig
@@ -95,6 +99,9 @@ class CompareConfig:
         if self.angle_every < 1:
             raise ConfigError(f"angle_every must be at least 1, got {self.angle_every}")
         self.specs = [RunSpec.parse(text) for text in self.rules]
+        _refuse_repeats(self.specs)
+        for spec in self.specs:
+            _check_rule_fits(spec)
 
     def train_config(self, spec: RunSpec, seed: int) -> TrainConfig:
         """The settings of one run: the rule's recipe unless overridden here."""
@@ -112,6 +119,25 @@ class CompareConfig:
             download=self.download,
             threads=self.threads,
         )
+
+
+def _refuse_repeats(specs: list[RunSpec]) -> None:
+    """Refuse a spec listed twice: its runs would share seeds and count twice in its statistics."""
+    seen = set()
+    for spec in specs:
+        if spec in seen:
+            raise ConfigError(f"rules: {spec.label!r} is listed twice; list each rule once")
+        seen.add(spec)
+
+
+def _check_rule_fits(spec: RunSpec) -> None:
+    """Let the rule refuse the architecture now, not after the runs listed before it have trained.
+
+    Setting the rule up on an untrained network is cheap and needs no data; the
+    global random state is restored, though each run reseeds it anyway.
+    """
+    with torch.random.fork_rng(devices=[]):
+        get_rule(spec.rule).setup(LeNet5(spec.arch), torch.Generator().manual_seed(0))
 
 
 @dataclass
@@ -146,6 +172,7 @@ def run_comparison(
     planned = [(spec, seed) for spec in config.specs for seed in range(config.seeds)]
 
     # every run folder is checked before any training, so a refusal leaves the results as they were
+    # (the specs themselves were checked, each against its architecture, when the config was built)
     for spec, seed in planned:
         _check_reusable(out / spec.run_name(seed), config.train_config(spec, seed))
 
@@ -158,9 +185,9 @@ def run_comparison(
         run_dir = out / spec.run_name(seed)
         train_config = config.train_config(spec, seed)
         inner = reporter_for(run_dir.name) if reporter_for else None
-        probe = AngleProbe(config.angle_every, inner)
+        probe = SavingAngleProbe(config.angle_every, run_dir, inner)
         result = train(train_config, run_dir, resume=True, reporter=probe)
-        angles = _save_angles(run_dir, probe.records)
+        angles = _read_angles(run_dir)
 
         model, meta = ckpt_io.load_model(run_dir / ckpt_io.BEST)
         test = evaluate(model, test_x, splits.test.labels)
@@ -213,18 +240,38 @@ def _check_reusable(run_dir: Path, asked: TrainConfig) -> None:
         )
 
 
-def _save_angles(run_dir: Path, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Add this session's angles to the run's file (a resumed run keeps the earlier ones)."""
+class SavingAngleProbe(AngleProbe):
+    """An :class:`AngleProbe` that adds each finished epoch's angles to the run folder.
+
+    The loop calls ``epoch_done`` just after it writes the epoch's checkpoint, so
+    an interrupted comparison keeps the angles of every epoch it will not train
+    again, and an epoch cut short leaves none behind to be sampled twice.
+    """
+
+    def __init__(self, every: int, run_dir: Path, inner: Reporter | None = None) -> None:
+        super().__init__(every, inner)
+        self.run_dir = run_dir
+
+    def epoch_done(self, metrics, model):
+        epoch = metrics["epoch"]
+        new = [row for row in self.records if row["epoch"] == epoch]
+
+        # rows of this epoch or later come from a run stopped before it checkpointed them
+        old = [row for row in _read_angles(self.run_dir) if row["epoch"] < epoch]
+        _write_angles(self.run_dir, old + new)
+        super().epoch_done(metrics, model)
+
+
+def _read_angles(run_dir: Path) -> list[dict[str, Any]]:
     path = run_dir / ANGLES
-    first_new_step = min((row["step"] for row in new), default=None)
-    old = []
-    if path.exists():
-        old = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        if first_new_step is not None:
-            old = [row for row in old if row["step"] < first_new_step]
-    rows = old + new
-    ckpt_io.atomic_write_text(path, "".join(json.dumps(row) + "\n" for row in rows))
-    return rows
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _write_angles(run_dir: Path, rows: list[dict[str, Any]]) -> None:
+    text = "".join(json.dumps(row) + "\n" for row in rows)
+    ckpt_io.atomic_write_text(run_dir / ANGLES, text)
 
 
 def summarise(runs: list[RunResult]) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ show the same digits and two runs can be compared digit for digit.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from lenetlab.errors import CheckpointError
 from lenetlab.models import LeNet5
 from lenetlab.training.checkpoint import load_model, resolve_checkpoint_path
 from lenetlab.training.evaluation import predict_logits
+from lenetlab.training.history import METRICS, read_history
 
-METRICS = "metrics.jsonl"  # one JSON row per epoch, written by the training loop
 DEFAULT_ARCH = "lenet5"
 
 
@@ -56,15 +54,7 @@ def read_metrics(run_dir: Path) -> list[dict[str, Any]] | None:
     path = run_dir / METRICS
     if not path.is_file():
         return None
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise CheckpointError(f"{path}, line {number}: not JSON ({exc.msg})") from None
-    return sorted(rows, key=lambda row: row.get("epoch", 0))
+    return sorted(read_history(path), key=lambda row: row["epoch"])
 
 
 def open_run(path: str | Path) -> RunFiles:

@@ -9,6 +9,11 @@ writes) gets the comparison report: every rule's curves on one axis, kernels
 in rows, confusion matrices side by side and the results table. Anything
 missing (metrics, a table, angles) is said on the page rather than failing.
 
+The report writes only into a new or empty folder, or one holding an earlier
+report: ``report-files.json`` lists the files a report wrote, and only those
+are ever replaced. Nothing is written until the page is done, so a report that
+fails, or finds a user's file in its way, leaves the folder as it was.
+
 The builder prints nothing; it calls ``progress(step, done, total)`` after
 each step, which the command line turns into a progress bar.
 """
@@ -37,6 +42,8 @@ ProgressCallback = Callable[[str, int, int], None]  # (step just done, steps don
 
 RESULTS_CSV = "results.csv"
 HTML_NAME = "report.html"
+MANIFEST_NAME = "report-files.json"  # the files a report wrote, which the next one may replace
+MANIFEST_WRITER = "lenetlab report"
 RUN_STEPS = (
     "load model and test set",
     "classify test set",
@@ -88,20 +95,99 @@ class Report:
 
 
 class _Outputs:
-    """Writes figures to the output folder, atomically, and keeps them for the page."""
+    """Keeps the figures in memory for the page, then writes them all, atomically, at the end.
 
-    def __init__(self, out_dir: Path) -> None:
+    The PNGs are embedded in the page anyway, so holding them costs little, and
+    a report that fails half-way leaves no half of itself in the folder.
+    """
+
+    def __init__(self, out_dir: Path, earlier: set[str]) -> None:
         self.out_dir = out_dir
+        self.earlier = earlier  # files an earlier report wrote there, which may be replaced
         self.files: list[FigureFile] = []
+        self.pngs: dict[str, bytes] = {}  # file name -> contents
 
     def save(self, name: str, figure: Figure, alt: str, caption: str = "") -> PageFigure:
         png = figures.figure_png(figure)
         width, height = figures.figure_pixels(figure)
         path = self.out_dir / f"{name}.png"
-        atomic_write_bytes(path, png)
+        self.pngs[path.name] = png
         self.files.append(FigureFile(name, path, width, height))
         figure.clear()
         return PageFigure(png, alt, caption)
+
+    def write(self, page: str) -> Path:
+        """Write the manifest, the figures and the page; return the page's path."""
+        contents = {**self.pngs, HTML_NAME: page.encode("utf-8")}
+        _check_nothing_in_the_way(self.out_dir, [MANIFEST_NAME, *contents], self.earlier)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+
+        # the manifest first, so a report cut short still names every file it may have left;
+        # an earlier report's files that this one does not write stay listed, and may be replaced
+        kept = {name for name in self.earlier - {MANIFEST_NAME} if (self.out_dir / name).is_file()}
+        _write_manifest(self.out_dir, kept | set(contents))
+
+        for name, data in contents.items():
+            atomic_write_bytes(self.out_dir / name, data)
+        return self.out_dir / HTML_NAME
+
+
+def earlier_report_files(out: Path) -> set[str]:
+    """The files an earlier report wrote in ``out``, which a new report may replace.
+
+    A missing or empty folder has none. Any other folder must hold an earlier
+    report's manifest: a user's own confusion.png or report.html cannot be told
+    from a report's by name, and nothing a user made is overwritten.
+    """
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} is a file, not a folder for the report")
+    names = sorted(path.name for path in out.iterdir()) if out.is_dir() else []
+    if not names:
+        return set()
+
+    listed = _read_manifest(out / MANIFEST_NAME)
+    if listed is None:
+        in_the_way = HTML_NAME if HTML_NAME in names else names[0]
+        raise ConfigError(
+            f"{out} holds {in_the_way} and is not an earlier report (no valid {MANIFEST_NAME}); "
+            "write the report into a new or empty folder"
+        )
+    return listed | {MANIFEST_NAME}
+
+
+def _read_manifest(path: Path) -> set[str] | None:
+    """The file names a report's manifest lists; None when there is no valid manifest."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("written_by") != MANIFEST_WRITER:
+        return None
+    files = manifest.get("files")
+    if not isinstance(files, list):
+        return None
+
+    # plain names only: a manifest never vouches for a file outside its own folder
+    return {
+        name
+        for name in files
+        if isinstance(name, str) and name not in ("", ".", "..") and name == Path(name).name
+    }
+
+
+def _write_manifest(out: Path, names: set[str]) -> None:
+    manifest = {"written_by": MANIFEST_WRITER, "files": sorted(names)}
+    atomic_write_text(out / MANIFEST_NAME, json.dumps(manifest, indent=1) + "\n")
+
+
+def _check_nothing_in_the_way(out: Path, names: list[str], earlier: set[str]) -> None:
+    """Refuse to replace a file no earlier report wrote, such as one made during this build."""
+    for name in names:
+        if name not in earlier and (out / name).exists():
+            raise ConfigError(
+                f"{out} holds {name}, which no earlier report wrote; "
+                "move it, or write the report into a new or empty folder"
+            )
 
 
 class _Steps:
@@ -171,19 +257,20 @@ def build_report(
     if not source.exists():
         raise LenetlabError(f"{source}: no such file or folder")
     out = Path(out_dir) if out_dir is not None else default_out_dir(source)
-    out.mkdir(parents=True, exist_ok=True)
+    outputs = _Outputs(out, earlier_report_files(out))  # refused here, before minutes of work
 
     with _threads(options.threads):
         if is_compare_dir(source):
-            return _build_compare_report(source, out, options, _Steps(COMPARE_STEPS, progress))
-        return _build_run_report(source, out, options, _Steps(RUN_STEPS, progress))
+            return _build_compare_report(source, outputs, options, _Steps(COMPARE_STEPS, progress))
+        return _build_run_report(source, outputs, options, _Steps(RUN_STEPS, progress))
 
 
 # ---- one run -----------------------------------------------------------------
 
 
-def _build_run_report(source: Path, out: Path, options: ReportOptions, steps: _Steps) -> Report:
-    outputs = _Outputs(out)
+def _build_run_report(
+    source: Path, outputs: _Outputs, options: ReportOptions, steps: _Steps
+) -> Report:
     notes: list[str] = []
 
     run = analysis.open_run(source)
@@ -392,11 +479,10 @@ def _build_run_report(source: Path, out: Path, options: ReportOptions, steps: _S
     )
     steps.finish(RUN_STEPS[9])
 
-    html_path = out / HTML_NAME
     subtitle = f"Report for {run.checkpoint}, tested on the {dataset} test set."
-    atomic_write_text(html_path, render_page(title, subtitle, sections))
+    html_path = outputs.write(render_page(title, subtitle, sections))
     steps.finish(RUN_STEPS[10])
-    return Report("run", out, html_path, outputs.files, notes)
+    return Report("run", outputs.out_dir, html_path, outputs.files, notes)
 
 
 def _summary_section(
@@ -428,8 +514,9 @@ def _percent(value: Any) -> str:
 # ---- a comparison of rules ----------------------------------------------------
 
 
-def _build_compare_report(source: Path, out: Path, options: ReportOptions, steps: _Steps) -> Report:
-    outputs = _Outputs(out)
+def _build_compare_report(
+    source: Path, outputs: _Outputs, options: ReportOptions, steps: _Steps
+) -> Report:
     notes: list[str] = []
 
     runs = [analysis.open_run(folder) for folder in find_runs(source)]
@@ -503,15 +590,14 @@ def _build_compare_report(source: Path, out: Path, options: ReportOptions, steps
         notes.extend(angles_section.notes)
     steps.finish(COMPARE_STEPS[3])
 
-    html_path = out / HTML_NAME
     page = render_page(
         f"Learning rules compared: {', '.join(by_spec)}",
         f"Report for {source}: {len(runs)} runs, tested on the {dataset} test set.",
         sections,
     )
-    atomic_write_text(html_path, page)
+    html_path = outputs.write(page)
     steps.finish(COMPARE_STEPS[4])
-    return Report("compare", out, html_path, outputs.files, notes)
+    return Report("compare", outputs.out_dir, html_path, outputs.files, notes)
 
 
 def read_results_table(path: Path) -> tuple[list[str], list[list[str]]]:

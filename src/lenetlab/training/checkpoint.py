@@ -174,16 +174,40 @@ def _parse_metadata(header: dict[str, str], path: Path) -> dict[str, Any]:
     try:
         meta = json.loads(header["lenetlab"])
     except (KeyError, json.JSONDecodeError):
-        raise CheckpointError(
-            f"{path}: a safetensors file, but without lenetlab's metadata"
-        ) from None
+        meta = None
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path}: a safetensors file, but without lenetlab's metadata")
     if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: metadata format is {meta.get('format')!r}, not {FORMAT!r}")
+
+    _check_fields(meta, path, {"format_version": int}, required=False)
     if meta.get("format_version", 0) > FORMAT_VERSION:
         raise CheckpointError(
             f"{path}: written by a newer lenetlab (format {meta['format_version']}); upgrade lenetlab"
         )
     return meta
+
+
+_KIND_NAMES = {int: "a whole number", str: "a string", dict: "an object"}
+
+
+def _check_fields(
+    meta: dict[str, Any], path: Path, kinds: dict[str, type], required: bool = True
+) -> None:
+    """Refuse a metadata field of the wrong type (an edited header), or a missing one if required."""
+    for name, kind in kinds.items():
+        if name not in meta and not required:
+            continue
+        value = meta.get(name)
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise CheckpointError(
+                f"{path}: metadata field {name!r} should be {_KIND_NAMES[kind]}, got {value!r}"
+            )
+
+
+def check_resumable(meta: dict[str, Any], path: Path) -> None:
+    """Refuse to resume from metadata that lacks what a run writes into every checkpoint."""
+    _check_fields(meta, path, {"epoch": int, "config": dict, "arch": str})
 
 
 def build_model(ckpt: Checkpoint, source: str | Path = "checkpoint") -> LeNet5:

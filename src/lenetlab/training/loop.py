@@ -14,6 +14,7 @@ command line turns into a progress bar and the benchmarks into timings.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import logging
 import math
@@ -26,17 +27,17 @@ import torch
 from torch import nn
 
 from lenetlab.data import get_dataset_info, load_splits, normalize_images
-from lenetlab.errors import ConfigError, LenetlabError
+from lenetlab.errors import CheckpointError, ConfigError, LenetlabError
 from lenetlab.models import LeNet5
 from lenetlab.rules import get_rule
 from lenetlab.training import checkpoint as ckpt_io
 from lenetlab.training.config import TrainConfig
 from lenetlab.training.evaluation import evaluate
+from lenetlab.training.history import METRICS, read_history
 from lenetlab.training.schedule import one_cycle_lr
 
 log = logging.getLogger(__name__)
 
-METRICS = "metrics.jsonl"
 DIVERGED_LOSS = 1e3  # a mean batch loss above this is treated as divergence
 
 # settings that say where the data is and how to run, not what is trained: a resumed run takes
@@ -93,8 +94,7 @@ def _read_history(run_dir: Path, up_to_epoch: int) -> list[dict[str, Any]]:
     path = run_dir / METRICS
     if not path.exists():
         return []
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [row for row in rows if row["epoch"] <= up_to_epoch]
+    return [row for row in read_history(path) if row["epoch"] <= up_to_epoch]
 
 
 def _write_history(run_dir: Path, history: list[dict[str, Any]]) -> None:
@@ -147,6 +147,34 @@ def _all_finite(model: nn.Module) -> bool:
     return all(bool(torch.isfinite(weight).all()) for weight in model.parameters())
 
 
+def _restore(
+    previous: ckpt_io.Checkpoint,
+    path: Path,
+    model: nn.Module,
+    averaged: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    rule: Any,
+) -> None:
+    """Put a run's saved state back, refusing a checkpoint that does not fit its own settings.
+
+    The weights are checked as ``evaluate`` checks them (shapes, finite
+    values); what is left (optimiser, rule and random state) can only be tried.
+    """
+    ckpt_io.build_model(previous, path)
+    if previous.raw:
+        ckpt_io.build_model(dataclasses.replace(previous, model=previous.raw), f"{path} (raw)")
+    try:
+        model.load_state_dict(previous.raw or previous.model)
+        averaged.load_state_dict(previous.model)
+        ckpt_io.restore_optimizer(optimizer, previous.optimizer)
+        rule.load_state_dict(previous.rule)
+        if previous.rng is not None:
+            torch.set_rng_state(previous.rng)
+    except (RuntimeError, IndexError, KeyError, ValueError, TypeError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path}: cannot resume from it ({first_line})") from None
+
+
 def train(
     config: TrainConfig,
     run_dir: str | Path,
@@ -174,6 +202,7 @@ def train(
                 "or choose another --out"
             )
         previous = ckpt_io.load_checkpoint(last_path)
+        ckpt_io.check_resumable(previous.meta, last_path)
         runtime = {name: getattr(config, name) for name in RUNTIME_SETTINGS}
         config = TrainConfig.from_dict({**previous.meta["config"], **runtime})
         log.info("resuming %s after epoch %d", run_dir, previous.meta["epoch"])
@@ -220,12 +249,7 @@ def train(
         weight.requires_grad_(False)
 
     if previous is not None:
-        model.load_state_dict(previous.raw or previous.model)
-        averaged.load_state_dict(previous.model)
-        ckpt_io.restore_optimizer(optimizer, previous.optimizer)
-        rule.load_state_dict(previous.rule)
-        if previous.rng is not None:
-            torch.set_rng_state(previous.rng)
+        _restore(previous, last_path, model, averaged, optimizer, rule)
         start_epoch = previous.meta["epoch"] + 1
         history = _read_history(run_dir, previous.meta["epoch"])
         best = previous.meta.get("best")
