@@ -38,3 +38,14 @@ def test_the_largest_seed_seeds_every_generator_a_run_uses():
     torch.Generator().manual_seed(MAX_SEED + 1)  # the learning rule's own generator
     order = epoch_permutation(MAX_SEED, epoch=10_000, size=10)
     assert sorted(order.tolist()) == list(range(10))
+
+
+@pytest.mark.parametrize("value", ["inf", "1e999", "nan", "0", "-0.1"])
+def test_a_learning_rate_that_cannot_train_is_refused_before_any_data(value, tmp_path, capsys):
+    out = tmp_path / "run"
+
+    code = main(["train", "--lr", value, "--limit", "300", "--epochs", "1", "--out", str(out)])
+
+    assert code == 1
+    assert "lr must be a positive finite number" in capsys.readouterr().err
+    assert not out.exists()
