@@ -27,12 +27,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_data_options(parser)
     parser.add_argument(
         "--arch",
-        default=DEFAULTS.arch,
         help=f"{', '.join(ARCHITECTURES)} (default: {DEFAULTS.arch})",
     )
     parser.add_argument(
         "--rule",
-        default=DEFAULTS.rule,
         help=f"learning rule: {', '.join(sorted(RULES))} (default: {DEFAULTS.rule})",
     )
     parser.add_argument(
@@ -56,7 +54,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seed",
         type=bounded_int(0, MAX_SEED),
-        default=DEFAULTS.seed,
         help=f"0 to {MAX_SEED} (default: {DEFAULTS.seed})",
     )
     parser.add_argument(

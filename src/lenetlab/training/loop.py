@@ -30,6 +30,7 @@ from lenetlab.data import get_dataset_info, load_splits, normalize_images
 from lenetlab.errors import CheckpointError, ConfigError, LenetlabError
 from lenetlab.models import LeNet5
 from lenetlab.rules import get_rule
+from lenetlab.rules.base import LearningRule
 from lenetlab.training import checkpoint as ckpt_io
 from lenetlab.training.config import TrainConfig
 from lenetlab.training.evaluation import evaluate
@@ -153,7 +154,7 @@ def _restore(
     model: nn.Module,
     averaged: nn.Module,
     optimizer: torch.optim.Optimizer,
-    rule: Any,
+    rule: LearningRule,
 ) -> None:
     """Put a run's saved state back, refusing a checkpoint that does not fit its own settings.
 
