@@ -14,19 +14,11 @@ import pytest
 from lenetlab.cli.main import main
 from lenetlab.training.checkpoint import load_checkpoint
 from lenetlab.training.config import TrainConfig
-from lenetlab.training.loop import Reporter, train
+from lenetlab.training.loop import train
 from tests.conftest import QUICK_RECIPE
+from tests.interrupt import KillAfterFirstEpoch, Killed
 
 TINY = ["--limit", "300", "--threads", "1", "--no-progress"]
-
-
-class Killed(Exception):
-    """Stands in for a kill between two epochs."""
-
-
-class KillAfterFirstEpoch(Reporter):
-    def epoch_done(self, metrics, model) -> None:
-        raise Killed
 
 
 @pytest.fixture(autouse=True)

@@ -12,12 +12,9 @@ import pytest
 
 from lenetlab.lab import CompareConfig, run_comparison
 from lenetlab.training.loop import Reporter
+from tests.interrupt import Killed
 
 RUN = "feedback-alignment-seed0"  # both kinds of angle, 4 steps an epoch on 1000 examples
-
-
-class Killed(Exception):
-    """Stands in for a kill during the second epoch."""
 
 
 class KillAtEpochStart(Reporter):

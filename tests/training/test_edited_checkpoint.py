@@ -11,17 +11,9 @@ from safetensors.torch import save_file
 
 from lenetlab.cli.main import main
 from lenetlab.training.config import TrainConfig
-from lenetlab.training.loop import Reporter, train
+from lenetlab.training.loop import train
 from tests.conftest import QUICK_RECIPE
-
-
-class Killed(Exception):
-    """Stands in for a kill between two epochs."""
-
-
-class KillAfterFirstEpoch(Reporter):
-    def epoch_done(self, metrics, model) -> None:
-        raise Killed
+from tests.interrupt import KillAfterFirstEpoch, Killed
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ from lenetlab.rules import get_rule
 from lenetlab.training import checkpoint as ckpt_io
 from lenetlab.training.config import TrainConfig
 from lenetlab.training.evaluation import evaluate
+from lenetlab.training.history import read_history, write_history
 from lenetlab.training.loop import RUNTIME_SETTINGS, Reporter, train
 
 ANGLES = "angles.jsonl"
@@ -266,12 +267,11 @@ def _read_angles(run_dir: Path) -> list[dict[str, Any]]:
     path = run_dir / ANGLES
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return read_history(path)
 
 
 def _write_angles(run_dir: Path, rows: list[dict[str, Any]]) -> None:
-    text = "".join(json.dumps(row) + "\n" for row in rows)
-    ckpt_io.atomic_write_text(run_dir / ANGLES, text)
+    write_history(run_dir / ANGLES, rows)
 
 
 def summarise(runs: list[RunResult]) -> list[dict[str, Any]]:
@@ -333,7 +333,7 @@ def write_tables(out: Path, runs: list[RunResult], summary: list[dict[str, Any]]
         for row in run.angles
     ]
     for name, rows in (("history.jsonl", history), (ANGLES, angles)):
-        ckpt_io.atomic_write_text(out / name, "".join(json.dumps(row) + "\n" for row in rows))
+        write_history(out / name, rows)
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:

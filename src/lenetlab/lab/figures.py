@@ -13,7 +13,6 @@ so :func:`draw_all` can redraw a finished comparison.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from lenetlab.rules.layers import LAYERS
+from lenetlab.training.history import read_history
 
 
 def _label(row: dict[str, Any]) -> str:
@@ -106,4 +106,4 @@ def draw_all(out: Path) -> list[Path]:
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return read_history(path)

@@ -37,6 +37,7 @@ from lenetlab.errors import ConfigError, LenetlabError
 from lenetlab.report import analysis, embedding, features, figures, saliency
 from lenetlab.report.page import PageFigure, Section, Table, render_page
 from lenetlab.training.checkpoint import BEST, LAST, atomic_write_bytes, atomic_write_text
+from lenetlab.training.history import read_history
 
 ProgressCallback = Callable[[str, int, int], None]  # (step just done, steps done, steps in all)
 
@@ -659,7 +660,7 @@ def read_angles(source: Path, runs: list[analysis.RunFiles]) -> list[dict[str, A
     rows: list[dict[str, Any]] = []
     top = source / ANGLES_FILE
     if top.is_file():
-        for row in _jsonl_rows(top):
+        for row in read_history(top):
             if "rule" in row:
                 spec = analysis.spec_label(str(row["rule"]), row.get("arch"))
                 rows.append({**row, "spec": spec, "run": f"{spec} seed {row.get('seed', '?')}"})
@@ -668,21 +669,7 @@ def read_angles(source: Path, runs: list[analysis.RunFiles]) -> list[dict[str, A
         path = run.checkpoint.parent / ANGLES_FILE
         if path.is_file():
             name = run.checkpoint.parent.name
-            rows.extend({**row, "spec": run.spec, "run": name} for row in _jsonl_rows(path))
-    return rows
-
-
-def _jsonl_rows(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise LenetlabError(f"{path}, line {number}: not JSON ({exc.msg})") from None
-        if isinstance(row, dict):
-            rows.append(row)
+            rows.extend({**row, "spec": run.spec, "run": name} for row in read_history(path))
     return rows
 
 

@@ -1,9 +1,11 @@
-"""A run's ``metrics.jsonl``: one JSON object per finished epoch, read back with checks.
+"""Files of per-epoch rows, one JSON object a line: ``metrics.jsonl``, ``angles.jsonl`` and
+a comparison's ``history.jsonl``.
 
-The training loop appends a row per epoch and reads the rows back on resume;
-the report draws its curves from them. The file is plain text that a user may
-open and edit, so each row is checked before it is used: a broken line gets
-an error naming the file and line, not a traceback from deep inside a resume.
+The training loop writes a row per epoch and reads the rows back on resume;
+``compare`` and the report draw their tables and curves from them. The files
+are plain text that a user may open and edit, so each row is checked before it
+is used: a broken line gets an error naming the file and line, not a traceback
+from deep inside a resume. Every write replaces the whole file atomically.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lenetlab.errors import CheckpointError
+from lenetlab.training.checkpoint import atomic_write_text
 
 METRICS = "metrics.jsonl"
 
@@ -35,3 +38,8 @@ def read_history(path: Path) -> list[dict[str, Any]]:
             raise CheckpointError(f"{where}: 'epoch' must be a whole number from 1, got {epoch!r}")
         rows.append(row)
     return rows
+
+
+def write_history(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Replace ``path`` with ``rows``, one JSON object a line, atomically."""
+    atomic_write_text(path, "".join(json.dumps(row) + "\n" for row in rows))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 import logging
 import math
 import time
@@ -34,7 +33,7 @@ from lenetlab.rules.base import LearningRule
 from lenetlab.training import checkpoint as ckpt_io
 from lenetlab.training.config import TrainConfig
 from lenetlab.training.evaluation import evaluate
-from lenetlab.training.history import METRICS, read_history
+from lenetlab.training.history import METRICS, read_history, write_history
 from lenetlab.training.schedule import one_cycle_lr
 
 log = logging.getLogger(__name__)
@@ -99,8 +98,7 @@ def _read_history(run_dir: Path, up_to_epoch: int) -> list[dict[str, Any]]:
 
 
 def _write_history(run_dir: Path, history: list[dict[str, Any]]) -> None:
-    text = "".join(json.dumps(row) + "\n" for row in history)
-    ckpt_io.atomic_write_text(run_dir / METRICS, text)
+    write_history(run_dir / METRICS, history)
 
 
 @torch.no_grad()
