@@ -21,7 +21,9 @@ def test_the_default_settings_are_backprops_recipe():
         "lr": defaults.lr,
         "weight_decay": defaults.weight_decay,
         "label_smoothing": defaults.label_smoothing,
+        "precision": "auto",
     }
+    assert TrainConfig(**backprop.recipe()) == defaults
 
 
 @pytest.mark.parametrize("name", sorted(RULES))

@@ -17,6 +17,7 @@ from lenetlab.rules import RULES, get_rule
 from lenetlab.training import checkpoint as ckpt_io
 from lenetlab.training.config import TrainConfig
 from lenetlab.training.loop import RUNTIME_SETTINGS, Reporter, train
+from lenetlab.training.precision import AUTO, PRECISIONS, resolve
 
 log = logging.getLogger("lenetlab")
 DEFAULTS = TrainConfig()
@@ -50,6 +51,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         help=f"peak learning rate (default: the rule's recipe; backprop: {DEFAULTS.lr})",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=(AUTO, *PRECISIONS),
+        help="number format of a training step; auto: bfloat16 where the CPU has native "
+        "bfloat16 instructions, else float32 (default: the rule's recipe; backprop: auto)",
     )
     parser.add_argument(
         "--seed",
@@ -117,7 +124,17 @@ class ProgressBar(Reporter):
 
 
 # options whose value a resumed run takes from its saved settings
-RUN_SETTINGS = ("dataset", "arch", "rule", "epochs", "batch_size", "lr", "seed", "limit")
+RUN_SETTINGS = (
+    "dataset",
+    "arch",
+    "rule",
+    "epochs",
+    "batch_size",
+    "lr",
+    "seed",
+    "limit",
+    "precision",
+)
 
 
 def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
@@ -127,9 +144,13 @@ def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
 
 def _check_resume_options(args: argparse.Namespace, saved: dict[str, Any], out: Path) -> None:
     """Refuse options given with --resume that differ from the run's saved settings."""
+    given = _given(args, RUN_SETTINGS)
+    if "precision" in given:  # saved resolved; a run from before the setting trained in float32
+        given["precision"] = resolve(given["precision"])
+        saved = {"precision": "float32", **saved}
     clashes = [
         f"--{name.replace('_', '-')} {value} (run: {saved.get(name)})"
-        for name, value in _given(args, RUN_SETTINGS).items()
+        for name, value in given.items()
         if saved.get(name) != value
     ]
     if clashes:

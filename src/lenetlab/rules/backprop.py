@@ -25,6 +25,7 @@ class Backprop(LearningRule):
     default_batch_size = TrainConfig.batch_size
     default_weight_decay = TrainConfig.weight_decay
     default_label_smoothing = TrainConfig.label_smoothing
+    default_precision = TrainConfig.precision
 
     def compute_gradients(
         self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor

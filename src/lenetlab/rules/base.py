@@ -12,8 +12,8 @@ with every checkpoint through :meth:`state_dict`, so a resumed run continues
 with the same feedback it started with.
 
 Each rule carries its own recipe, ``default_lr``, ``default_epochs``,
-``default_batch_size``, ``default_weight_decay`` and
-``default_label_smoothing`` (see :meth:`LearningRule.recipe`), which
+``default_batch_size``, ``default_weight_decay``,
+``default_label_smoothing`` and ``default_precision`` (see :meth:`LearningRule.recipe`), which
 ``lenetlab train`` and ``lenetlab compare`` use unless told otherwise, and may
 set its own ``dropout``.
 """
@@ -42,6 +42,9 @@ class LearningRule:
     default_batch_size: int = 256
     default_weight_decay: float = 5e-4  # AdamW's decoupled decay
     default_label_smoothing: float = 0.0
+    # float32, bfloat16 or auto (see training/precision.py); the rules were tuned in float32
+    default_precision: str = "float32"
+    float32_only: bool = False  # True where bfloat16 would drown the signal the rule learns from
     dropout: float | None = None  # dropout before fc2 while training; None keeps the network's
 
     def recipe(self, **given: Any) -> dict[str, Any]:
@@ -53,6 +56,7 @@ class LearningRule:
             "lr": self.default_lr,
             "weight_decay": self.default_weight_decay,
             "label_smoothing": self.default_label_smoothing,
+            "precision": self.default_precision,
         }
         return {**defaults, **{name: value for name, value in given.items() if value is not None}}
 

@@ -22,6 +22,13 @@ from lenetlab.rules.base import LearningRule
 from lenetlab.rules.layers import LayerCall, layer_call, plain_layer, staged_forward
 
 
+def same_format(grad_out: torch.Tensor, *tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """``tensors`` in ``grad_out``'s number format: under bfloat16 autocast the error arrives
+    in bfloat16 while the saved input or the feedback weights may be float32. Autograd casts
+    the returned gradients back to each parameter's own format."""
+    return tuple(tensor.to(grad_out.dtype) for tensor in tensors)
+
+
 class FeedbackLinear(torch.autograd.Function):
     """y = x W^T + b; the input's gradient uses the feedback weight B in place of W."""
 
@@ -32,7 +39,7 @@ class FeedbackLinear(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_out):  # grad_out: N x out
-        x, feedback_weight = ctx.saved_tensors
+        x, feedback_weight = same_format(grad_out, *ctx.saved_tensors)
         grad_x = grad_out @ feedback_weight if ctx.needs_input_grad[0] else None  # N x in
         grad_weight = grad_out.t() @ x  # out x in: the true local gradient
         grad_bias = grad_out.sum(0)
@@ -50,7 +57,7 @@ class FeedbackConv2d(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_out):  # grad_out: N x out x H x W
-        x, feedback_weight = ctx.saved_tensors
+        x, feedback_weight = same_format(grad_out, *ctx.saved_tensors)
         # one kernel call: its input gradient uses only the weight passed (B),
         # its weight gradient only the input activity
         grad_x, grad_weight, grad_bias = torch.ops.aten.convolution_backward(

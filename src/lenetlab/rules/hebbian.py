@@ -126,5 +126,7 @@ class Hebbian(LinearReadout):
                 layer.bias.copy_(-drive.mean((0, 2, 3)))
             return out
 
-        with torch.no_grad():
+        # float32 whatever the run's precision: the change is a difference of two sums of
+        # similar size (hebb - decay), and bfloat16's 8-bit mantissa would round it away
+        with torch.no_grad(), torch.autocast("cpu", enabled=False):
             return conv_features(model, images, layer_fn=learn)  # N x 16 x 5 x 5

@@ -46,6 +46,8 @@ class NodePerturbation(LearningRule):
     default_epochs = 5
     sigma = 0.1  # standard deviation of the noise on the pre-activations
     layerwise = True  # perturb one layer at a time (2 passes per layer) rather than all at once
+    # a loss change under noise of 0.1 is often below bfloat16's resolution of a loss near 1
+    float32_only = True
 
     def __init__(self) -> None:
         self.generator = torch.Generator()

@@ -13,6 +13,7 @@ from typing import Any
 
 from lenetlab.errors import ConfigError
 from lenetlab.models.lenet import get_architecture
+from lenetlab.training.precision import AUTO, PRECISIONS, resolve
 
 
 @dataclass
@@ -37,6 +38,9 @@ class TrainConfig:
     data_dir: str | None = None  # where to look for the data first
     download: bool = True  # fetch the data from the public mirrors if not found locally
     threads: int | None = None  # CPU threads for PyTorch; None keeps its default
+    # number format of the training step (see training/precision.py); auto becomes bfloat16 where
+    # the CPU has native bfloat16 instructions, float32 elsewhere, and is saved resolved
+    precision: str = AUTO
 
     def __post_init__(self) -> None:
         positive = {"epochs": self.epochs, "batch_size": self.batch_size}
@@ -53,6 +57,10 @@ class TrainConfig:
             raise ConfigError(f"warmup_fraction must be in [0, 1), got {self.warmup_fraction}")
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"limit must be at least 1 training image, got {self.limit}")
+        if self.precision not in (AUTO, *PRECISIONS):
+            known = ", ".join((AUTO, *PRECISIONS))
+            raise ConfigError(f"precision must be one of {known}, got {self.precision!r}")
+        self.precision = resolve(self.precision)
         get_architecture(self.arch)  # fail now, with the known names, not after loading data
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,6 +68,9 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
-        """Rebuild settings saved by :meth:`to_dict`, ignoring fields this version lacks."""
+        """Rebuild settings saved by :meth:`to_dict`, ignoring fields this version lacks.
+
+        Runs saved before the precision setting existed trained in float32.
+        """
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
+        return cls(**{"precision": "float32", **{k: v for k, v in values.items() if k in known}})
