@@ -26,7 +26,10 @@ class TrainConfig:
     # 0-4) and trains an epoch about 10% faster (benchmarks/results/recipe_search_b512*.md)
     batch_size: int = 512  # examples per weight update
     lr: float = 6e-3  # peak learning rate of the one-cycle schedule
-    weight_decay: float = 5e-4  # decoupled weight decay (AdamW)
+    # decoupled weight decay (AdamW), which shrinks weights by lr * weight_decay a step; chosen on
+    # validation over seeds 0-9 in bfloat16: 5e-4 99.31%, 0.05 99.33%, 0.15 99.34%, 0.3 99.33%
+    # (benchmarks/results/recipe_search_bf16_wd*.md)
+    weight_decay: float = 0.15
     # share of the target spread over the other classes; 0.1 lifted the validation accuracy of
     # seeds 0-4 from 99.31% to 99.36% (benchmarks/results/recipe_search_ls*.md)
     label_smoothing: float = 0.1
