@@ -34,6 +34,11 @@ def test_auto_resolves_to_what_this_cpu_runs_natively():
     assert TrainConfig(precision="float32").precision == "float32"
 
 
+def test_auto_means_float32_for_a_rule_that_needs_it():
+    assert TrainConfig(rule="node-perturbation").precision == "float32"
+    assert TrainConfig(rule="node-perturbation", precision="bfloat16").precision == "bfloat16"
+
+
 def test_an_unknown_precision_is_refused_with_the_known_ones():
     with pytest.raises(ConfigError, match="precision must be one of auto, float32, bfloat16"):
         TrainConfig(precision="half")

@@ -42,7 +42,7 @@ class TrainConfig:
     download: bool = True  # fetch the data from the public mirrors if not found locally
     threads: int | None = None  # CPU threads for PyTorch; None keeps its default
     # number format of the training step (see training/precision.py); auto becomes bfloat16 where
-    # the CPU has native bfloat16 instructions, float32 elsewhere, and is saved resolved
+    # the CPU has native bfloat16 instructions and the rule allows it, else float32; saved resolved
     precision: str = AUTO
 
     def __post_init__(self) -> None:
@@ -63,8 +63,8 @@ class TrainConfig:
         if self.precision not in (AUTO, *PRECISIONS):
             known = ", ".join((AUTO, *PRECISIONS))
             raise ConfigError(f"precision must be one of {known}, got {self.precision!r}")
-        self.precision = resolve(self.precision)
         get_architecture(self.arch)  # fail now, with the known names, not after loading data
+        self.precision = resolve(self.precision, _needs_float32(self.rule))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,3 +77,13 @@ class TrainConfig:
         """
         known = {f.name for f in fields(cls)}
         return cls(**{"precision": "float32", **{k: v for k, v in values.items() if k in known}})
+
+
+def _needs_float32(rule: str) -> bool:
+    """Whether the rule named ``rule`` refuses bfloat16; an unknown name fails with the known ones.
+
+    Imported here, not at the top: the rules read their recipes from this module.
+    """
+    from lenetlab.rules import get_rule
+
+    return get_rule(rule).float32_only

@@ -32,10 +32,11 @@ def native_bfloat16() -> bool:
         return False
 
 
-def resolve(precision: str) -> str:
-    """``precision`` with ``auto`` replaced by what this machine runs fastest."""
+def resolve(precision: str, float32_only: bool = False) -> str:
+    """``precision`` with ``auto`` replaced by what this machine runs fastest, or by float32
+    for a rule that needs it (``float32_only``)."""
     if precision == AUTO:
-        return "bfloat16" if native_bfloat16() else "float32"
+        return "bfloat16" if native_bfloat16() and not float32_only else "float32"
     return precision
 
 
