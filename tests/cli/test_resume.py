@@ -12,7 +12,7 @@ import json
 import pytest
 
 from lenetlab.cli.main import main
-from lenetlab.training.checkpoint import load_checkpoint
+from lenetlab.training.checkpoint import load_checkpoint, save_checkpoint
 from lenetlab.training.config import TrainConfig
 from lenetlab.training.loop import train
 from tests.conftest import QUICK_RECIPE
@@ -200,3 +200,33 @@ def test_train_into_an_empty_existing_folder(datasets_dir, tmp_path):
 
     assert code == 0
     assert (empty / "last.safetensors").is_file()
+
+
+@pytest.mark.parametrize("value", ["float16", 1, None])
+def test_resume_names_the_file_of_a_hand_edited_saved_setting(half_run, capsys, value):
+    last = half_run / "last.safetensors"
+    state = load_checkpoint(last)
+    state.meta = {**state.meta, "config": {**state.meta["config"], "precision": value}}
+    save_checkpoint(last, state)
+    before = last.read_bytes()
+
+    code = main(["train", "--out", str(half_run), "--resume", "--no-progress"])
+
+    assert code == 1
+    line = error_line(capsys)
+    assert str(last) in line and "config" in line and "precision" in line
+    assert last.read_bytes() == before
+
+
+def test_resume_with_precision_auto_says_what_auto_means_here(half_run, capsys):
+    last = half_run / "last.safetensors"
+    state = load_checkpoint(last)
+    other = "float32" if state.meta["config"]["precision"] == "bfloat16" else "bfloat16"
+    state.meta = {**state.meta, "config": {**state.meta["config"], "precision": other}}
+    save_checkpoint(last, state)
+
+    code = main(["train", "--out", str(half_run), "--resume", "--precision", "auto"])
+
+    assert code != 0
+    here = TrainConfig(precision="auto").precision
+    assert f"--precision auto ({here} here) (run: {other})" in error_line(capsys)

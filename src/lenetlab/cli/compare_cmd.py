@@ -10,6 +10,7 @@ from lenetlab.cli.options import add_data_options, add_threads_option
 from lenetlab.lab import CompareConfig, run_comparison
 from lenetlab.rules import RULES
 from lenetlab.training.loop import Reporter
+from lenetlab.training.precision import AUTO, PRECISIONS
 
 log = logging.getLogger("lenetlab")
 
@@ -27,6 +28,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=None, help="default: each rule's recipe")
     parser.add_argument("--lr", type=float, default=None, help="default: each rule's recipe")
+    parser.add_argument(
+        "--precision",
+        choices=(AUTO, *PRECISIONS),
+        help="number format of every run's training step (default: each rule's recipe)",
+    )
     parser.add_argument(
         "--limit", type=int, default=None, help="train on the first N training examples only"
     )
@@ -67,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         seeds=args.seeds,
         epochs=args.epochs,
         lr=args.lr,
+        precision=args.precision,
         limit=args.limit,
         angle_every=args.angle_every,
         dataset=args.dataset,

@@ -145,11 +145,12 @@ def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
 def _check_resume_options(args: argparse.Namespace, saved: dict[str, Any], out: Path) -> None:
     """Refuse options given with --resume that differ from the run's saved settings."""
     given = _given(args, RUN_SETTINGS)
-    if "precision" in given:  # saved resolved; a run from before the setting trained in float32
-        given["precision"] = resolve(given["precision"])
-        saved = {"precision": "float32", **saved}
+    shown = {name: str(value) for name, value in given.items()}
+    if given.get("precision") == AUTO:  # saved resolved, so compare what auto means here
+        given["precision"] = resolve(AUTO, get_rule(saved["rule"]).float32_only)
+        shown["precision"] = f"auto ({given['precision']} here)"
     clashes = [
-        f"--{name.replace('_', '-')} {value} (run: {saved.get(name)})"
+        f"--{name.replace('_', '-')} {shown[name]} (run: {saved.get(name)})"
         for name, value in given.items()
         if saved.get(name) != value
     ]
@@ -169,11 +170,8 @@ def _resumed_config(args: argparse.Namespace, out: Path) -> TrainConfig:
     saved ones; the training loop saves them with the next checkpoint.
     """
     meta = ckpt_io.read_metadata(out / ckpt_io.LAST)
-    ckpt_io.check_resumable(meta, out / ckpt_io.LAST)
-    saved = meta["config"]
-    _check_resume_options(args, saved, out)
-
-    config = TrainConfig.from_dict(saved)
+    config = ckpt_io.saved_config(meta, out / ckpt_io.LAST)
+    _check_resume_options(args, config.to_dict(), out)
     return dataclasses.replace(config, **_given(args, RUNTIME_SETTINGS))
 
 

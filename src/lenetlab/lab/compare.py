@@ -85,6 +85,7 @@ class CompareConfig:
     epochs: int | None = None  # None: each rule's default_epochs
     lr: float | None = None  # None: each rule's default_lr
     weight_decay: float | None = None  # None: each rule's default_weight_decay
+    precision: str | None = None  # None: each rule's default_precision (auto, float32, bfloat16)
     limit: int | None = None  # train on the first N training examples only (quick runs)
     angle_every: int = 50  # steps between two angle measurements
     dataset: str = "mnist"  # data set name
@@ -107,7 +108,10 @@ class CompareConfig:
     def train_config(self, spec: RunSpec, seed: int) -> TrainConfig:
         """The settings of one run: the rule's recipe unless overridden here."""
         recipe = get_rule(spec.rule).recipe(
-            epochs=self.epochs, lr=self.lr, weight_decay=self.weight_decay
+            epochs=self.epochs,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            precision=self.precision,
         )
         return TrainConfig(
             **recipe,
@@ -228,7 +232,7 @@ def _check_reusable(run_dir: Path, asked: TrainConfig) -> None:
     if not last.exists():
         return
 
-    saved = TrainConfig.from_dict(ckpt_io.read_metadata(last)["config"]).to_dict()
+    saved = ckpt_io.saved_config(ckpt_io.read_metadata(last), last).to_dict()
     differences = [
         f"{name} {saved[name]} (asked: {value})"
         for name, value in asked.to_dict().items()
@@ -289,6 +293,7 @@ def summarise(runs: list[RunResult]) -> list[dict[str, Any]]:
                 "epochs": mine[0].config.epochs,
                 "lr": mine[0].config.lr,
                 "weight_decay": mine[0].config.weight_decay,
+                "precision": mine[0].config.precision,
                 "test_accuracy_mean": statistics.fmean(accuracies),
                 "test_accuracy_std": statistics.stdev(accuracies) if len(mine) > 1 else 0.0,
                 "test_accuracy_min": min(accuracies),
@@ -309,6 +314,7 @@ def write_tables(out: Path, runs: list[RunResult], summary: list[dict[str, Any]]
             "epochs": run.config.epochs,
             "lr": run.config.lr,
             "weight_decay": run.config.weight_decay,
+            "precision": run.config.precision,
             "best_epoch": run.best_epoch,
             "test_accuracy": run.test_accuracy,
             "seconds_per_epoch": run.seconds_per_epoch,
@@ -352,11 +358,11 @@ def results_markdown(summary: list[dict[str, Any]], runs: list[RunResult]) -> st
     )
     header = (
         "| rule | arch | test accuracy (mean ± std) | min | max | seeds | epochs | lr "
-        "| weight decay | s/epoch |"
+        "| weight decay | precision | s/epoch |"
     )
     lines = [
         header,
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in summary:
         lines.append(
@@ -364,7 +370,7 @@ def results_markdown(summary: list[dict[str, Any]], runs: list[RunResult]) -> st
             f"| {row['test_accuracy_mean']:.2%} ± {row['test_accuracy_std']:.2%} "
             f"| {row['test_accuracy_min']:.2%} | {row['test_accuracy_max']:.2%} "
             f"| {row['seeds']} | {row['epochs']} | {row['lr']:g} | {row['weight_decay']:g} "
-            f"| {row['seconds_per_epoch']:.1f} |"
+            f"| {row['precision']} | {row['seconds_per_epoch']:.1f} |"
         )
     lines += [
         "",

@@ -31,6 +31,7 @@ from safetensors.torch import save_file
 import lenetlab
 from lenetlab.errors import CheckpointError, ConfigError
 from lenetlab.models import LeNet5, get_architecture
+from lenetlab.training.config import TrainConfig
 
 FORMAT = "lenetlab-checkpoint"
 FORMAT_VERSION = 1
@@ -208,6 +209,16 @@ def _check_fields(
 def check_resumable(meta: dict[str, Any], path: Path) -> None:
     """Refuse to resume from metadata that lacks what a run writes into every checkpoint."""
     _check_fields(meta, path, {"epoch": int, "config": dict, "arch": str})
+
+
+def saved_config(meta: dict[str, Any], path: Path) -> TrainConfig:
+    """The settings a checkpoint was trained with; a damaged or hand-edited value is a
+    one-line error that names the file, not a bare complaint about a setting."""
+    check_resumable(meta, path)
+    try:
+        return TrainConfig.from_dict(meta["config"])
+    except (ConfigError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path}: saved settings (config): {exc}") from None
 
 
 def build_model(ckpt: Checkpoint, source: str | Path = "checkpoint") -> LeNet5:

@@ -203,9 +203,8 @@ def train(
                 "or choose another --out"
             )
         previous = ckpt_io.load_checkpoint(last_path)
-        ckpt_io.check_resumable(previous.meta, last_path)
         runtime = {name: getattr(config, name) for name in RUNTIME_SETTINGS}
-        config = TrainConfig.from_dict({**previous.meta["config"], **runtime})
+        config = dataclasses.replace(ckpt_io.saved_config(previous.meta, last_path), **runtime)
         log.info("resuming %s after epoch %d", run_dir, previous.meta["epoch"])
     elif resume:
         log.info("nothing to resume in %s; starting a new run", run_dir)
