@@ -206,15 +206,13 @@ def _check_fields(
             )
 
 
-def check_resumable(meta: dict[str, Any], path: Path) -> None:
-    """Refuse to resume from metadata that lacks what a run writes into every checkpoint."""
-    _check_fields(meta, path, {"epoch": int, "config": dict, "arch": str})
-
-
 def saved_config(meta: dict[str, Any], path: Path) -> TrainConfig:
-    """The settings a checkpoint was trained with; a damaged or hand-edited value is a
-    one-line error that names the file, not a bare complaint about a setting."""
-    check_resumable(meta, path)
+    """The settings a checkpoint was trained with, checked before a run resumes from it.
+
+    Metadata that lacks what a run writes into every checkpoint, or a damaged
+    or hand-edited setting, is a one-line error that names the file.
+    """
+    _check_fields(meta, path, {"epoch": int, "config": dict, "arch": str})
     try:
         return TrainConfig.from_dict(meta["config"])
     except (ConfigError, TypeError, ValueError) as exc:
