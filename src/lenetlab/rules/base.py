@@ -35,8 +35,9 @@ class LearningRule:
 
     name: str = ""
     label_smoothing: float = 0.0  # set by the training loop from its settings, before setup
-    # the recipe the rules were tuned from, backprop's before its batch and label smoothing
-    # changed (its own is TrainConfig's defaults); a rule overrides what it changes
+    # the recipe the rules were tuned from, backprop's before its batch, label smoothing, weight
+    # decay and precision changed (its own is TrainConfig's defaults); a rule overrides what it
+    # changes
     default_lr: float = 4e-3  # peak learning rate of the one-cycle schedule
     default_epochs: int = 15
     default_batch_size: int = 256
