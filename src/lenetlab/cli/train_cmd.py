@@ -15,9 +15,9 @@ from lenetlab.errors import ConfigError
 from lenetlab.models import ARCHITECTURES
 from lenetlab.rules import RULES, get_rule
 from lenetlab.training import checkpoint as ckpt_io
-from lenetlab.training.config import TrainConfig
+from lenetlab.training.config import TrainConfig, resolved_precision
 from lenetlab.training.loop import RUNTIME_SETTINGS, Reporter, train
-from lenetlab.training.precision import AUTO, PRECISIONS, resolve
+from lenetlab.training.precision import AUTO, PRECISIONS
 
 log = logging.getLogger("lenetlab")
 DEFAULTS = TrainConfig()
@@ -147,7 +147,7 @@ def _check_resume_options(args: argparse.Namespace, saved: dict[str, Any], out: 
     given = _given(args, RUN_SETTINGS)
     shown = {name: str(value) for name, value in given.items()}
     if given.get("precision") == AUTO:  # saved resolved, so compare what auto means here
-        given["precision"] = resolve(AUTO, get_rule(saved["rule"]).float32_only)
+        given["precision"] = resolved_precision(AUTO, saved["rule"])
         shown["precision"] = f"auto ({given['precision']} here)"
     clashes = [
         f"--{name.replace('_', '-')} {shown[name]} (run: {saved.get(name)})"

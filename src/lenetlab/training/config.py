@@ -60,11 +60,8 @@ class TrainConfig:
             raise ConfigError(f"warmup_fraction must be in [0, 1), got {self.warmup_fraction}")
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"limit must be at least 1 training image, got {self.limit}")
-        if self.precision not in (AUTO, *PRECISIONS):
-            known = ", ".join((AUTO, *PRECISIONS))
-            raise ConfigError(f"precision must be one of {known}, got {self.precision!r}")
         get_architecture(self.arch)  # fail now, with the known names, not after loading data
-        self.precision = resolve(self.precision, _needs_float32(self.rule))
+        self.precision = resolved_precision(self.precision, self.rule)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,11 +76,20 @@ class TrainConfig:
         return cls(**{"precision": "float32", **{k: v for k, v in values.items() if k in known}})
 
 
-def _needs_float32(rule: str) -> bool:
-    """Whether the rule named ``rule`` refuses bfloat16; an unknown name fails with the known ones.
+def resolved_precision(precision: str, rule: str) -> str:
+    """``precision`` as the run named ``rule`` will train in: ``auto`` becomes what this CPU
+    runs fastest and the rule allows, and a format the rule refuses is an error now, before
+    any data loads. An unknown rule name fails with the known ones."""
+    from lenetlab.rules import get_rule  # not at the top: the rules read their recipes here
 
-    Imported here, not at the top: the rules read their recipes from this module.
-    """
-    from lenetlab.rules import get_rule
-
-    return get_rule(rule).float32_only
+    if precision not in (AUTO, *PRECISIONS):
+        known = ", ".join((AUTO, *PRECISIONS))
+        raise ConfigError(f"precision must be one of {known}, got {precision!r}")
+    float32_only = get_rule(rule).float32_only
+    precision = resolve(precision, float32_only)
+    if float32_only and precision != "float32":
+        raise ConfigError(
+            f"rule {rule} needs precision float32, got {precision}: "
+            "bfloat16 would round away the signal it learns from"
+        )
+    return precision

@@ -211,12 +211,6 @@ def train(
 
     if config.threads:
         torch.set_num_threads(config.threads)
-    rule = get_rule(config.rule)
-    if rule.float32_only and config.precision != "float32":
-        raise ConfigError(
-            f"rule {config.rule} needs precision float32, got {config.precision}: "
-            "bfloat16 would round away the signal it learns from"
-        )
 
     # data, normalised once and held in memory
     splits = load_splits(
@@ -235,6 +229,7 @@ def train(
     # model, rule and optimiser, all seeded from config.seed
     torch.manual_seed(config.seed)
     model = LeNet5(config.arch).to(memory_format=torch.channels_last)  # faster CPU convolutions
+    rule = get_rule(config.rule)
     rule.label_smoothing = config.label_smoothing
     rule.setup(model, torch.Generator().manual_seed(config.seed + 1))
     parameters = [p for p in rule.trainable_parameters(model) if p.requires_grad]
@@ -293,14 +288,14 @@ def train(
 
             optimizer.zero_grad(set_to_none=True)
             rng_state = torch.get_rng_state()
-            with autocast(config.precision):
-                loss, logits = rule.compute_gradients(model, images, labels)
-            loss_value = float(loss)
-            if not math.isfinite(loss_value) or loss_value > DIVERGED_LOSS:
-                where = f"epoch {epoch}, step {step + 1} (loss {loss_value:.3g})"
-                raise _diverged(config.rule, where, run_dir, created_run_dir)
             with autocast(config.precision):  # an observer's replay computes as the rule did
-                reporter.update_ready(global_step, model, rule, Batch(images, labels, rng_state))
+                loss, logits = rule.compute_gradients(model, images, labels)
+                loss_value = float(loss)
+                if not math.isfinite(loss_value) or loss_value > DIVERGED_LOSS:
+                    where = f"epoch {epoch}, step {step + 1} (loss {loss_value:.3g})"
+                    raise _diverged(config.rule, where, run_dir, created_run_dir)
+                batch = Batch(images, labels, rng_state)
+                reporter.update_ready(global_step, model, rule, batch)
             optimizer.step()
             _update_average(averaged, model, config.ema_decay, global_step)
 
