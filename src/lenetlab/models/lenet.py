@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lenetlab.errors import ConfigError
+from lenetlab.models.pooling import MaxPool2x2
 
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
@@ -93,9 +94,10 @@ class LeNet5(nn.Module):
         self.fc2 = nn.Linear(f1, NUM_CLASSES)
 
         self.act = nn.ReLU() if arch.activation == "relu" else nn.Tanh()
-        pool = nn.MaxPool2d if arch.pooling == "max" else nn.AvgPool2d
-        self.pool1 = pool(2)
-        self.pool2 = pool(2)
+        if arch.pooling == "max":
+            self.pool1, self.pool2 = MaxPool2x2(), MaxPool2x2()
+        else:
+            self.pool1, self.pool2 = nn.AvgPool2d(2), nn.AvgPool2d(2)
         self.dropout = nn.Dropout(arch.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
