@@ -62,16 +62,16 @@ class _PairwiseMaxPool(torch.autograd.Function):
         top, bottom = rows[:, 0], rows[:, 1]
         column_max = torch.maximum(top, bottom).view(-1)
 
-        # pair_max[k] = max(column_max[k], column_max[k + c]); kept where k is a left column
+        # at each left block k: left = column_max[k], right = column_max[k + c]
+        left, right = column_max[:-c], column_max[c:]
         pair_max = torch.empty_like(column_max)
-        torch.maximum(column_max[:-c], column_max[c:], out=pair_max[:-c])
+        torch.maximum(left, right, out=pair_max[:-c])
         pooled = pair_max.view(-1, 2, c)[:, 0].contiguous()
 
         if ctx.needs_input_grad[0]:
             # which element of each pair won, as 0/1 in the map's own dtype (a comparison
             # written straight into it is several times faster than one into booleans)
             top_won = torch.ge(top, bottom, out=top.new_empty(top.shape)).view(-1)
-            left, right = column_max[:-c], column_max[c:]  # at the left blocks: the two columns
             column_won = torch.empty_like(column_max)
             left_won = torch.ge(left, right, out=column_won[:-c])
 
